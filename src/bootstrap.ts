@@ -1,0 +1,54 @@
+import { mkdirSync } from 'node:fs';
+import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { AppLogger, LineSink } from './common/app-logger';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { LoadedConfig } from './config/config.loader';
+import { negotiateEventStream } from './events/stream-negotiation';
+
+export const API_PREFIX = 'api/v1';
+export const BODY_LIMIT = '1mb';
+
+export interface CreateAppOptions {
+  /** Where console lines go (stdout by default; tests and the bench send them to a file). */
+  logSink?: LineSink;
+}
+
+/** Builds the whole app (used by main.ts, the e2e tests and the bench, so all run the same thing). */
+export async function createApp(loaded: LoadedConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
+  const { config } = loaded;
+  const logger = new AppLogger(config.server.log_level, [loaded.adminToken], options.logSink);
+  mkdirSync(config.storage.runs_dir, { recursive: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(loaded), {
+    logger,
+    bodyParser: false,
+  });
+  app.use(negotiateEventStream);
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', `${API_PREFIX}/healthz`] });
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      stopAtFirstError: true,
+      transform: true,
+      exceptionFactory: (errors) => new BadRequestException(describeValidationErrors(errors)),
+    }),
+  );
+  app.set('x-powered-by', false);
+  return app;
+}
+
+/** "slug must be a string; intent should not be empty" — every failing field named. */
+export function describeValidationErrors(errors: ValidationError[], prefix = ''): string {
+  return errors
+    .flatMap((error) => {
+      const path = prefix ? `${prefix}.${error.property}` : error.property;
+      const own = Object.values(error.constraints ?? {});
+      const nested = error.children?.length ? [describeValidationErrors(error.children, path)] : [];
+      return [...own, ...nested];
+    })
+    .join('; ');
+}

@@ -1,0 +1,68 @@
+import { LoggerService } from '@nestjs/common';
+import { LogLevel } from '../config/operator-config';
+
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warning: 30, error: 40 };
+const LEVEL_LABEL: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO', warning: 'WARNING', error: 'ERROR' };
+const PROJECT_TAGS = new Set(['api', 'orchestrator', 'stage', 'gate', 'events', 'security', 'config', 'database']);
+/** Nest's own start-up chatter (module and route listings) is only interesting when debugging. */
+const NEST_CHATTER = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
+export type LineSink = (line: string) => void;
+
+/**
+ * The one console logger: `<ISO time> [<tag>] <LEVEL>: <message>`, honouring server.log_level,
+ * with every known secret (and any bearer or access_token value) redacted from every line.
+ */
+export class AppLogger implements LoggerService {
+  private readonly minRank: number;
+  private readonly secrets: string[];
+
+  constructor(
+    level: LogLevel,
+    secrets: string[],
+    private readonly sink: LineSink = (line) => process.stdout.write(line + '\n'),
+  ) {
+    this.minRank = LEVEL_RANK[level];
+    this.secrets = secrets.filter((secret) => secret.length > 0);
+  }
+
+  isEnabled(level: LogLevel): boolean {
+    return LEVEL_RANK[level] >= this.minRank;
+  }
+
+  write(level: LogLevel, tag: string, message: string): void {
+    if (!this.isEnabled(level)) return;
+    this.sink(`${new Date().toISOString()} [${tag}] ${LEVEL_LABEL[level]}: ${this.redact(message)}`);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) out = out.split(secret).join('***');
+    return out.replace(/(access_token=)[^&\s"']+/gi, '$1***').replace(/(Bearer\s+)[^\s"',]+/gi, '$1***');
+  }
+
+  log(message: unknown, context?: string): void {
+    this.fromNest(NEST_CHATTER.has(context ?? '') ? 'debug' : 'info', message, context);
+  }
+  error(message: unknown, stackOrContext?: string, context?: string): void {
+    this.fromNest('error', message, context ?? stackOrContext);
+  }
+  warn(message: unknown, context?: string): void {
+    this.fromNest('warning', message, context);
+  }
+  debug(message: unknown, context?: string): void {
+    this.fromNest('debug', message, context);
+  }
+  verbose(message: unknown, context?: string): void {
+    this.fromNest('debug', message, context);
+  }
+  fatal(message: unknown, context?: string): void {
+    this.fromNest('error', message, context);
+  }
+
+  private fromNest(level: LogLevel, message: unknown, context?: string): void {
+    const tag = context && PROJECT_TAGS.has(context) ? context : 'api';
+    const text = message instanceof Error ? (message.stack ?? message.message) : typeof message === 'string' ? message : JSON.stringify(message);
+    this.write(level, tag, text);
+  }
+}

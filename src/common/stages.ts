@@ -1,0 +1,37 @@
+export const STAGES = [
+  'outline',
+  'research',
+  'script',
+  'storyboard',
+  'assets',
+  'animatics',
+  'audio',
+  'assemble',
+  'acceptance',
+] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const JOB_STATUSES = [
+  'queued',
+  'running',
+  'paused',
+  'needs_approval',
+  'completed',
+  'failed',
+  'canceled',
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'canceled'];
+
+export function isStage(value: unknown): value is Stage {
+  return typeof value === 'string' && (STAGES as readonly string[]).includes(value);
+}
+
+export function isJobStatus(value: unknown): value is JobStatus {
+  return typeof value === 'string' && (JOB_STATUSES as readonly string[]).includes(value);
+}
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}

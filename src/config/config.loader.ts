@@ -1,0 +1,134 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { ValidationError, validateSync } from 'class-validator';
+import { parse } from 'yaml';
+import { STAGES, isStage } from '../common/stages';
+import { DEFAULT_ADMIN_TOKEN, DEFAULT_CONFIG_PATH, defaultConfigObject } from './defaults';
+import { GateConfig, OperatorConfig } from './operator-config';
+
+/** Thrown for a config that must stop start-up; its message is the one line an operator reads. */
+export class ConfigError extends Error {}
+
+export interface LoadedConfig {
+  config: OperatorConfig;
+  /** Kept apart from `config` so that no serialization of the config can ever carry it. */
+  adminToken: string;
+  isDefaultToken: boolean;
+  path: string;
+  loadedFromFile: boolean;
+}
+
+export interface LoadOptions {
+  path?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** Reads OPERATOR_CONFIG (or conf/operator.yaml), merges it over the defaults, applies env overrides, validates. */
+export function loadConfig(options: LoadOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const path = resolve(cwd, options.path ?? env.OPERATOR_CONFIG ?? DEFAULT_CONFIG_PATH);
+  const loadedFromFile = existsSync(path);
+  const fromFile = loadedFromFile ? readYaml(path) : {};
+  const merged = deepMerge(defaultConfigObject(), fromFile);
+  applyEnvOverrides(merged, env);
+  const config = validateConfig(merged, path);
+  resolveStoragePaths(config, cwd);
+  const tokenFromEnv = env[config.security.admin_token_env];
+  const adminToken = tokenFromEnv && tokenFromEnv.length > 0 ? tokenFromEnv : config.security.default_token;
+  return { config, adminToken, isDefaultToken: adminToken === DEFAULT_ADMIN_TOKEN, path, loadedFromFile };
+}
+
+function readYaml(path: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ConfigError(`Invalid config ${path}: not valid YAML (${reason})`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (!isPlainObject(parsed)) throw new ConfigError(`Invalid config ${path}: the top level must be a mapping`);
+  return parsed;
+}
+
+function applyEnvOverrides(merged: Record<string, any>, env: NodeJS.ProcessEnv): void {
+  if (env.PORT !== undefined && env.PORT !== '') {
+    const port = Number(env.PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new ConfigError(`Invalid environment: PORT must be an integer from 0 to 65535, got "${env.PORT}"`);
+    }
+    merged.server.port = port;
+  }
+}
+
+export function validateConfig(plain: Record<string, any>, path: string): OperatorConfig {
+  for (const section of ['gates', 'pipeline.stage_timeouts', 'pipeline.commands']) {
+    const value = section.split('.').reduce<any>((node, key) => node?.[key], plain);
+    if (!isPlainObject(value)) throw new ConfigError(`Invalid config ${path}: ${section} must be a mapping`);
+    const unknown = Object.keys(value).find((key) => !isStage(key));
+    if (unknown) {
+      throw new ConfigError(
+        `Invalid config ${path}: ${section}.${unknown} is not a stage (stages: ${STAGES.join(', ')})`,
+      );
+    }
+  }
+  for (const [stage, gate] of Object.entries(plain.gates)) {
+    if (!isPlainObject(gate)) throw new ConfigError(`Invalid config ${path}: gates.${stage} must be a mapping`);
+  }
+  for (const [stage, minutes] of Object.entries(plain.pipeline.stage_timeouts)) {
+    if (typeof minutes !== 'number' || !Number.isFinite(minutes) || minutes <= 0) {
+      throw new ConfigError(
+        `Invalid config ${path}: pipeline.stage_timeouts.${stage} must be a positive number of minutes`,
+      );
+    }
+  }
+  for (const [stage, command] of Object.entries(plain.pipeline.commands)) {
+    if (typeof command !== 'string' || command.trim() === '') {
+      throw new ConfigError(`Invalid config ${path}: pipeline.commands.${stage} must be a command line`);
+    }
+  }
+  const config = plainToInstance(OperatorConfig, plain);
+  config.gates = Object.fromEntries(
+    Object.entries(plain.gates).map(([stage, gate]) => [stage, plainToInstance(GateConfig, gate)]),
+  );
+  const errors = validateSync(config, { forbidUnknownValues: false });
+  for (const [stage, gate] of Object.entries(config.gates)) {
+    errors.push(...validateSync(gate as object).map((error) => nest(error, `gates.${stage}`)));
+  }
+  if (errors.length > 0) throw new ConfigError(`Invalid config ${path}: ${describe(errors[0])}`);
+  return config;
+}
+
+function nest(error: ValidationError, prefix: string): ValidationError {
+  return Object.assign(new ValidationError(), error, { property: `${prefix}.${error.property}` });
+}
+
+/** The first leaf error as "a.b.c <problem> (got <value>)". */
+function describe(error: ValidationError, prefix = ''): string {
+  const key = prefix ? `${prefix}.${error.property}` : error.property;
+  if (error.children && error.children.length > 0) return describe(error.children[0], key);
+  const problem = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+  const problemWithoutKey = problem.startsWith(error.property) ? problem.slice(error.property.length).trim() : problem;
+  return `${key} ${problemWithoutKey} (got ${JSON.stringify(error.value) ?? 'nothing'})`;
+}
+
+function resolveStoragePaths(config: OperatorConfig, cwd: string): void {
+  config.storage.db_path = config.storage.db_path === ':memory:' ? ':memory:' : resolve(cwd, config.storage.db_path);
+  config.storage.runs_dir = resolve(cwd, config.storage.runs_dir);
+}
+
+function isPlainObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** File values win; mappings merge key by key; arrays and scalars replace. */
+function deepMerge(base: Record<string, any>, override: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    out[key] = isPlainObject(value) && isPlainObject(base[key]) ? deepMerge(base[key], value) : value;
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+import { Type } from 'class-transformer';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsString,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { Stage } from '../common/stages';
+
+/** The typed, validated form of conf/operator.yaml. Every service reads config through this class. */
+
+export const LOG_LEVELS = ['debug', 'info', 'warning', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ServerConfig {
+  @IsString() @MinLength(1) host: string;
+  @IsInt() @Min(0) @Max(65535) port: number;
+  @IsInt() @Min(1) workers: number;
+  @IsIn(LOG_LEVELS) log_level: LogLevel;
+  @IsBoolean() allow_external_bind: boolean;
+}
+
+export class RateLimitingConfig {
+  @IsBoolean() enabled: boolean;
+  @IsInt() @Min(1) job_creation_per_minute: number;
+  @IsInt() @Min(1) api_requests_per_minute: number;
+  @IsInt() @Min(0) burst_size: number;
+}
+
+export class CorsConfig {
+  @IsBoolean() enabled: boolean;
+  @IsArray() @IsString({ each: true }) allow_origins: string[];
+  @IsBoolean() allow_credentials: boolean;
+  @IsArray() @IsString({ each: true }) allow_methods: string[];
+  @IsArray() @IsString({ each: true }) allow_headers: string[];
+  @IsArray() @IsString({ each: true }) expose_headers: string[];
+  @IsInt() @Min(0) max_age: number;
+}
+
+export class SecurityHeadersConfig {
+  @IsBoolean() enabled: boolean;
+  @IsInt() @Min(0) hsts_seconds: number;
+  @IsString() content_security_policy: string;
+  @IsString() x_content_type_options: string;
+  @IsString() x_frame_options: string;
+  @IsString() x_xss_protection: string;
+}
+
+export class SecurityConfig {
+  @IsString() @MinLength(1) admin_token_env: string;
+  @IsString() @MinLength(1) default_token: string;
+  @ValidateNested() @Type(() => RateLimitingConfig) rate_limiting: RateLimitingConfig;
+  @ValidateNested() @Type(() => CorsConfig) cors: CorsConfig;
+  @ValidateNested() @Type(() => SecurityHeadersConfig) security_headers: SecurityHeadersConfig;
+}
+
+export class GateConfig {
+  @IsBoolean() required: boolean;
+  @IsBoolean() auto_approve: boolean;
+  @ValidateIf((_, value) => value !== null)
+  @IsInt()
+  @Min(0)
+  auto_approve_after_s: number | null;
+}
+
+export class StorageConfig {
+  @IsString() @MinLength(1) db_path: string;
+  @IsString() @MinLength(1) runs_dir: string;
+  @IsString() @MinLength(1) artifacts_dir: string;
+  @IsInt() @Min(0) events_retention_days: number;
+  @IsInt() @Min(1) max_events_per_job: number;
+}
+
+export class SimulateConfig {
+  @IsNumber() @Min(0) stage_seconds: number;
+}
+
+export class PipelineConfig {
+  @IsInt() @Min(1) max_concurrent_jobs: number;
+  @IsNumber() @Min(0) job_timeout_hours: number;
+  /** Minutes per stage; checked key by key in the loader (keys must be stages). */
+  @IsObject() stage_timeouts: Partial<Record<Stage, number>>;
+  @IsIn(['simulate', 'command']) runner: 'simulate' | 'command';
+  @ValidateNested() @Type(() => SimulateConfig) simulate: SimulateConfig;
+  @IsObject() commands: Partial<Record<Stage, string>>;
+}
+
+export class EventsConfig {
+  @IsNumber() @Min(0.01) heartbeat_seconds: number;
+  @IsInt() @Min(0) sse_retry_ms: number;
+  @IsInt() @Min(1) max_backlog: number;
+}
+
+export class UiConfig {
+  @IsBoolean() enabled: boolean;
+  @IsInt() @Min(0) @Max(65535) port: number;
+  @IsBoolean() share: boolean;
+  @IsBoolean() debug: boolean;
+  @IsObject() features: Record<string, unknown>;
+}
+
+export class OperatorConfig {
+  @ValidateNested() @Type(() => ServerConfig) server: ServerConfig;
+  @ValidateNested() @Type(() => SecurityConfig) security: SecurityConfig;
+  /** One entry per stage; checked key by key in the loader. */
+  @IsObject() gates: Partial<Record<Stage, GateConfig>>;
+  @ValidateNested() @Type(() => StorageConfig) storage: StorageConfig;
+  @ValidateNested() @Type(() => PipelineConfig) pipeline: PipelineConfig;
+  @ValidateNested() @Type(() => EventsConfig) events: EventsConfig;
+  @ValidateNested() @Type(() => UiConfig) ui: UiConfig;
+
+}

@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import type { Statement } from 'better-sqlite3';
+import { Stage } from '../common/stages';
+import { Sqlite } from '../database/database.module';
+import { EventFilter, EventInput, EventType, JobEvent, makeEvent } from './event.types';
+
+interface EventRow {
+  id: number;
+  job_id: string;
+  ts: string;
+  type: EventType;
+  stage: Stage | null;
+  status: string | null;
+  message: string;
+  payload: string;
+}
+
+/** The one mapping from a stored row to the wire shape. */
+export function toEvent(row: EventRow): JobEvent {
+  const payload = JSON.parse(row.payload) as Record<string, unknown>;
+  return makeEvent(row.id, row.job_id, row.ts, row.type, row.stage, row.status, row.message, payload);
+}
+
+/**
+ * Reads and writes the events table with synchronous prepared statements: an insert assigns the id
+ * in emit order, and a replay read and the switch to live delivery happen in one tick.
+ */
+@Injectable()
+export class EventStore {
+  private readonly insertStatement: Statement;
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(private readonly sqlite: Sqlite) {
+    this.insertStatement = sqlite.db.prepare(
+      'INSERT INTO events (job_id, ts, type, stage, status, message, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+  }
+
+  insert(input: EventInput, ts: string, payloadJson: string): number {
+    const result = this.insertStatement.run(
+      input.jobId,
+      ts,
+      input.type,
+      input.stage ?? null,
+      input.status ?? null,
+      input.message,
+      payloadJson,
+    );
+    return Number(result.lastInsertRowid);
+  }
+
+  /** The oldest `limit` matching events with id > afterId, ascending. */
+  eventsAfter(filter: EventFilter, afterId: number, limit: number): JobEvent[] {
+    const { where, params } = this.whereClause(filter);
+    const sql = `SELECT * FROM events WHERE id > ? ${where} ORDER BY id ASC LIMIT ?`;
+    return this.rows(sql, [afterId, ...params, limit]);
+  }
+
+  /** The oldest `limit` matching events with ts > since (an ISO UTC string), ascending. */
+  eventsAfterTime(filter: EventFilter, since: string, limit: number): JobEvent[] {
+    const { where, params } = this.whereClause(filter);
+    const sql = `SELECT * FROM events WHERE ts > ? ${where} ORDER BY id ASC LIMIT ?`;
+    return this.rows(sql, [since, ...params, limit]);
+  }
+
+  /** The newest `limit` matching events, ascending. */
+  newestEvents(filter: EventFilter, limit: number): JobEvent[] {
+    const { where, params } = this.whereClause(filter);
+    const sql = `SELECT * FROM events WHERE 1 = 1 ${where} ORDER BY id DESC LIMIT ?`;
+    return this.rows(sql, [...params, limit]).reverse();
+  }
+
+  /** The id a timestamp cursor stands for: the last event at or before that time (0 if none). */
+  lastIdAtOrBefore(filter: EventFilter, ts: string): number {
+    const { where, params } = this.whereClause(filter);
+    const sql = `SELECT COALESCE(MAX(id), 0) AS id FROM events WHERE ts <= ? ${where}`;
+    return (this.prepare(sql).get(ts, ...params) as { id: number }).id;
+  }
+
+  lastIdOfJob(jobId: string): number {
+    const sql = 'SELECT COALESCE(MAX(id), 0) AS id FROM events WHERE job_id = ?';
+    return (this.prepare(sql).get(jobId) as { id: number }).id;
+  }
+
+  /** Every job that has stored events, for the JSONL catch-up at start-up. */
+  jobIdsWithEvents(): string[] {
+    return (this.prepare('SELECT DISTINCT job_id FROM events').all() as { job_id: string }[]).map((r) => r.job_id);
+  }
+
+  jobExists(jobId: string): boolean {
+    return this.prepare('SELECT 1 FROM jobs WHERE id = ?').get(jobId) !== undefined;
+  }
+
+  private rows(sql: string, params: unknown[]): JobEvent[] {
+    return (this.prepare(sql).all(...params) as EventRow[]).map(toEvent);
+  }
+
+  private prepare(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.sqlite.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private whereClause(filter: EventFilter): { where: string; params: unknown[] } {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (filter.jobId !== undefined) {
+      clauses.push('AND job_id = ?');
+      params.push(filter.jobId);
+    }
+    if (filter.types && filter.types.length > 0) {
+      clauses.push(`AND type IN (${filter.types.map(() => '?').join(', ')})`);
+      params.push(...filter.types);
+    }
+    if (filter.stage !== undefined) {
+      clauses.push('AND stage = ?');
+      params.push(filter.stage);
+    }
+    return { where: clauses.join(' '), params };
+  }
+}

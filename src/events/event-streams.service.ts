@@ -1,0 +1,76 @@
+import type { ServerResponse } from 'node:http';
+import { BadRequestException, Injectable, MessageEvent, NotFoundException } from '@nestjs/common';
+import { Observable } from 'rxjs';
+import { isJobId } from '../common/job-id.pipe';
+import { clip } from '../common/text';
+import { EventStore } from './event-store';
+import { parseCursor, parseEventId, parseLimit, parseStage, parseTypes } from './event-query';
+import { EventFilter } from './event.types';
+import { PollResponse, PollingService } from './polling.service';
+import { SseService } from './sse/sse.service';
+
+/** The query string of the polling and stream routes, as received (strings, or arrays when repeated). */
+export interface RawEventQuery {
+  since?: unknown;
+  limit?: unknown;
+  types?: unknown;
+  stage?: unknown;
+  job_id?: unknown;
+  last_event_id?: unknown;
+}
+
+/** Turns the raw query of the polling and SSE routes into a filter and a cursor, and checks the job. */
+@Injectable()
+export class EventStreamsService {
+  constructor(
+    private readonly store: EventStore,
+    private readonly polling: PollingService,
+    private readonly sse: SseService,
+  ) {}
+
+  poll(query: RawEventQuery, jobId?: string): PollResponse {
+    const filter = this.filterOf(query, jobId);
+    return this.polling.poll({ filter, cursor: parseCursor(query.since), limit: parseLimit(query.limit) });
+  }
+
+  stream(query: RawEventQuery, lastEventId: string | undefined, response: ServerResponse, jobId?: string): Observable<MessageEvent> {
+    const filter = this.filterOf(query, jobId);
+    // A browser's EventSource reconnects to the same URL (with its ?since=) plus Last-Event-ID: the header wins.
+    const cursor =
+      parseEventId(lastEventId, 'Last-Event-ID') ??
+      parseEventId(query.last_event_id, 'last_event_id') ??
+      this.cursorId(filter, query.since);
+    const scope = filter.jobId ? `job ${filter.jobId}` : 'global';
+    return this.sse.stream(
+      {
+        filter,
+        cursor,
+        connectedMessage: filter.jobId && jobId ? `Connected to job ${jobId} event stream` : `Connected to ${scope} event stream`,
+        connectedPayload: { job_id: filter.jobId ?? null, operator: 'admin' },
+      },
+      response,
+    );
+  }
+
+  private cursorId(filter: EventFilter, since: unknown): number | null {
+    const cursor = parseCursor(since);
+    if (cursor === null) return null;
+    return cursor.kind === 'id' ? cursor.id : this.store.lastIdAtOrBefore(filter, cursor.ts);
+  }
+
+  private filterOf(query: RawEventQuery, pathJobId?: string): EventFilter {
+    const filter: EventFilter = { types: parseTypes(query.types), stage: parseStage(query.stage) };
+    const jobId = pathJobId ?? this.jobIdOf(query.job_id);
+    if (jobId !== undefined) {
+      if (!this.store.jobExists(jobId)) throw new NotFoundException(`Job ${jobId} not found`);
+      filter.jobId = jobId;
+    }
+    return filter;
+  }
+
+  private jobIdOf(raw: unknown): string | undefined {
+    if (raw === undefined || raw === '') return undefined;
+    if (!isJobId(raw)) throw new BadRequestException(`job_id must be a job's UUID, got "${clip(String(raw))}"`);
+    return raw.toLowerCase();
+  }
+}

@@ -1,0 +1,23 @@
+import { Module, OnApplicationBootstrap } from '@nestjs/common';
+import { EventBus } from './event-bus';
+import { EventLogger } from './event-logger.service';
+import { EventStore } from './event-store';
+import { EventStreamsService } from './event-streams.service';
+import { GlobalEventsController, JobEventsController } from './events.controller';
+import { JsonlWriter } from './jsonl-writer';
+import { PollingService } from './polling.service';
+import { SseService } from './sse/sse.service';
+
+@Module({
+  controllers: [JobEventsController, GlobalEventsController],
+  providers: [EventStore, EventBus, JsonlWriter, EventLogger, PollingService, SseService, EventStreamsService],
+  exports: [EventLogger, EventBus, SseService],
+})
+export class EventsModule implements OnApplicationBootstrap {
+  constructor(private readonly jsonl: JsonlWriter) {}
+
+  /** A job's events.jsonl that is behind the database (a failed append, a crash) is caught up first. */
+  onApplicationBootstrap(): void {
+    this.jsonl.catchUpAll();
+  }
+}

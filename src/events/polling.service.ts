@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { EventStore } from './event-store';
+import { Cursor } from './event-query';
+import { EventFilter, JobEvent } from './event.types';
+
+export interface PollQuery {
+  filter: EventFilter;
+  cursor: Cursor | null;
+  limit: number;
+}
+
+export interface PollResponse {
+  job_id: string | null;
+  events: JobEvent[];
+  total: number;
+  has_more: boolean;
+  last_event_time: string | null;
+  since: string | null;
+  timestamp: string;
+  next_since: string | number;
+}
+
+/** `?since=` polling (SPEC §7): with a cursor the oldest page after it, without one the newest page. */
+@Injectable()
+export class PollingService {
+  constructor(private readonly store: EventStore) {}
+
+  poll({ filter, cursor, limit }: PollQuery): PollResponse {
+    // One row more than asked tells whether more lie beyond this page.
+    let events: JobEvent[];
+    if (cursor === null) events = this.store.newestEvents(filter, limit + 1);
+    else if (cursor.kind === 'id') events = this.store.eventsAfter(filter, cursor.id, limit + 1);
+    else events = this.store.eventsAfterTime(filter, cursor.ts, limit + 1);
+    const hasMore = events.length > limit;
+    if (hasMore) events = cursor === null ? events.slice(1) : events.slice(0, limit);
+    const last = events.at(-1);
+    return {
+      job_id: filter.jobId ?? null,
+      events,
+      total: events.length,
+      has_more: hasMore,
+      last_event_time: last?.ts ?? null,
+      since: cursor?.raw ?? null,
+      timestamp: new Date().toISOString(),
+      next_since: last ? last.id : nextSinceWithoutEvents(cursor),
+    };
+  }
+}
+
+/** Without events the cursor stays where it was; with no cursor at all, 0 ("from the start") is the one to send next. */
+function nextSinceWithoutEvents(cursor: Cursor | null): string | number {
+  if (cursor === null) return 0;
+  return cursor.kind === 'id' ? cursor.id : cursor.raw;
+}

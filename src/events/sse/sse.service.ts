@@ -1,0 +1,108 @@
+import type { ServerResponse } from 'node:http';
+import { Injectable, Logger, MessageEvent } from '@nestjs/common';
+import { Observable } from 'rxjs';
+import { OperatorConfig } from '../../config/operator-config';
+import { EventBus } from '../event-bus';
+import { EventStore } from '../event-store';
+import { EventFilter, JobEvent } from '../event.types';
+import { BacklogMonitor } from './backlog-monitor';
+import { connectedFrame, eventFrame, heartbeatFrame } from './sse-frames';
+
+const REPLAY_PAGE = 500;
+
+export interface StreamRequest {
+  filter: EventFilter;
+  /** Replay stored events after this id first; null = live events only. */
+  cursor: number | null;
+  connectedMessage: string;
+  connectedPayload: Record<string, unknown>;
+}
+
+export function matchesFilter(filter: EventFilter, event: JobEvent): boolean {
+  return (
+    (filter.jobId === undefined || event.job_id === filter.jobId) &&
+    (filter.types === undefined || filter.types.length === 0 || filter.types.includes(event.type)) &&
+    (filter.stage === undefined || event.stage === filter.stage)
+  );
+}
+
+/**
+ * One SSE connection as an Observable of frames for Nest's @Sse(): `connected`, the replay after the
+ * cursor, then live events, with heartbeats throughout. The live bus is subscribed before the replay
+ * is read; the replay's last page is read and the switch to live made in one synchronous step, and
+ * emit() is synchronous too, so no event falls between them; ids at or below the last sent are dropped.
+ */
+@Injectable()
+export class SseService {
+  private readonly logger = new Logger('events');
+  private open = 0;
+
+  constructor(
+    private readonly config: OperatorConfig,
+    private readonly store: EventStore,
+    private readonly bus: EventBus,
+  ) {}
+
+  get openStreams(): number {
+    return this.open;
+  }
+
+  stream(request: StreamRequest, response: ServerResponse): Observable<MessageEvent> {
+    const { max_backlog: maxBacklog, heartbeat_seconds: heartbeatSeconds, sse_retry_ms: retryMs } = this.config.events;
+    return new Observable<MessageEvent>((subscriber) => {
+      this.open++;
+      let stopped = false;
+      let isLive = request.cursor === null;
+      let lastSentId = request.cursor ?? 0;
+      const backlog = new BacklogMonitor(response, maxBacklog, (pending) => {
+        this.logger.warn(`SSE client too slow: ${pending} frames waiting (max ${maxBacklog}); closing it so it resumes with Last-Event-ID`);
+        response.destroy();
+      });
+      const send = (frame: MessageEvent): void => {
+        if (stopped) return;
+        backlog.handedOne();
+        subscriber.next(frame);
+      };
+      const sendEvent = (event: JobEvent, json?: string): void => {
+        lastSentId = event.id;
+        send(eventFrame(event, json));
+      };
+
+      send(connectedFrame(request.connectedMessage, request.connectedPayload, retryMs));
+      const live = this.bus.events$.subscribe(({ event, json }) => {
+        if (isLive && event.id > lastSentId && matchesFilter(request.filter, event)) sendEvent(event, json);
+      });
+      const heartbeat = setInterval(() => {
+        this.logger.debug('SSE heartbeat');
+        send(heartbeatFrame());
+      }, heartbeatSeconds * 1000);
+
+      const replay = async (): Promise<void> => {
+        while (!stopped) {
+          const page = this.store.eventsAfter(request.filter, lastSentId, REPLAY_PAGE);
+          for (const event of page) sendEvent(event);
+          if (page.length < REPLAY_PAGE) {
+            isLive = true;
+            return;
+          }
+          // Pace the replay by what the client reads, so a long history never piles up in memory.
+          await backlog.waitUntilAtMost(Math.min(REPLAY_PAGE, Math.floor(maxBacklog / 2)), () => stopped);
+        }
+      };
+      if (!isLive) {
+        replay().catch((error: unknown) => {
+          this.logger.error(`SSE replay failed: ${error instanceof Error ? error.message : String(error)}`);
+          subscriber.complete();
+        });
+      }
+
+      return () => {
+        stopped = true;
+        this.open--;
+        live.unsubscribe();
+        clearInterval(heartbeat);
+        backlog.dispose();
+      };
+    });
+  }
+}

@@ -1,0 +1,18 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { Public } from '../security/auth.decorators';
+import { HealthReport, HealthService } from './health.service';
+
+/** `/healthz` at the root and under /api/v1, without a token (SPEC §7); 503 when unhealthy. */
+@Controller()
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Public()
+  @Get(['healthz', 'api/v1/healthz'])
+  check(@Res({ passthrough: true }) response: Response): HealthReport {
+    const report = this.health.check();
+    if (!report.ok) response.status(503);
+    return report;
+  }
+}

@@ -1,0 +1,10 @@
+import { SetMetadata } from '@nestjs/common';
+
+export const IS_PUBLIC = 'security:isPublic';
+export const ACCEPTS_QUERY_TOKEN = 'security:acceptsQueryToken';
+
+/** No token needed (health checks). */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/** Stream routes also take `?access_token=`: a browser's EventSource cannot send headers. */
+export const AcceptsQueryToken = () => SetMetadata(ACCEPTS_QUERY_TOKEN, true);

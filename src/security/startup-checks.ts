@@ -1,0 +1,40 @@
+import { LoadedConfig } from '../config/config.loader';
+import { ServerConfig } from '../config/operator-config';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** SPEC §3: a non-loopback host is only bound when allow_external_bind says so. */
+export function bindAddress(server: ServerConfig): string {
+  return server.allow_external_bind || isLoopback(server.host) ? server.host : '127.0.0.1';
+}
+
+export interface SummaryLine {
+  level: 'log' | 'warn';
+  message: string;
+}
+
+/** The `[security]` lines printed at start-up. Never includes the token itself. */
+export function securitySummary(loaded: LoadedConfig, boundHost: string): SummaryLine[] {
+  const { server, security } = loaded.config;
+  const lines: SummaryLine[] = [];
+  if (boundHost !== server.host) {
+    lines.push({
+      level: 'warn',
+      message: `server.host ${server.host} is not loopback and allow_external_bind is false: binding ${boundHost} instead`,
+    });
+  }
+  lines.push(
+    loaded.isDefaultToken
+      ? { level: 'warn', message: `The default admin token is in use: set ${security.admin_token_env} to a secret of your own` }
+      : { level: 'log', message: `Admin token taken from ${process.env[security.admin_token_env] ? `$${security.admin_token_env}` : 'security.default_token'}` },
+  );
+  lines.push({
+    level: 'log',
+    message: `Bind ${boundHost}:${server.port}; CORS ${security.cors.enabled ? 'on' : 'off'}; security headers ${security.security_headers.enabled ? 'on' : 'off'}; rate limiting ${security.rate_limiting.enabled ? 'on' : 'off'}`,
+  });
+  return lines;
+}
