@@ -77,16 +77,21 @@ export class SseService {
         send(heartbeatFrame());
       }, heartbeatSeconds * 1000);
 
+      // Pace the replay by what the client reads: a page is read only when it fits under the backlog
+      // limit, so a long history never piles up in memory nor gets a reading client cut off.
+      const lowWater = Math.floor(maxBacklog / 2);
+      const pageSize = Math.max(1, Math.min(REPLAY_PAGE, maxBacklog - lowWater));
       const replay = async (): Promise<void> => {
         while (!stopped) {
-          const page = this.store.eventsAfter(request.filter, lastSentId, REPLAY_PAGE);
+          if (backlog.pending > lowWater) await backlog.waitUntilAtMost(lowWater, () => stopped);
+          if (stopped) return;
+          const page = this.store.eventsAfter(request.filter, lastSentId, pageSize);
           for (const event of page) sendEvent(event);
-          if (page.length < REPLAY_PAGE) {
+          if (page.length < pageSize) {
             isLive = true;
             return;
           }
-          // Pace the replay by what the client reads, so a long history never piles up in memory.
-          await backlog.waitUntilAtMost(Math.min(REPLAY_PAGE, Math.floor(maxBacklog / 2)), () => stopped);
+          await new Promise((resolve) => setImmediate(resolve));
         }
       };
       if (!isLive) {
