@@ -223,7 +223,6 @@ function openSlowReader(baseUrl: string, path: string, token: string): Promise<i
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const net = require('node:net') as typeof import('node:net');
     const socket = net.connect({ host: hostname, port: Number(port), readable: true });
-    socket.setRecvBufferSize?.(4096);
     socket.once('connect', () => {
       socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${token}\r\n\r\n`);
       socket.pause();

@@ -55,3 +55,94 @@ export const JobEvents = {
     payload: { status: 'canceled', operator },
   }),
 };
+
+export const StageEvents = {
+  started: (jobId: string, stage: Stage): EventInput => ({
+    jobId,
+    type: 'stage_started',
+    stage,
+    status: 'running',
+    message: `Started ${stage} stage`,
+    payload: { stage, status: 'running' },
+  }),
+  log: (jobId: string, stage: Stage, stream: 'stdout' | 'stderr', line: string): EventInput => ({
+    jobId,
+    type: 'stage_log',
+    stage,
+    status: 'running',
+    message: line,
+    payload: { stream, line },
+  }),
+  artifactCreated: (jobId: string, stage: Stage, kind: string, path: string): EventInput => ({
+    jobId,
+    type: 'artifact_created',
+    stage,
+    status: null,
+    message: `Artifact created: ${path}`,
+    payload: { stage, artifact_type: kind, path },
+  }),
+  completed: (jobId: string, stage: Stage, result: Record<string, unknown>): EventInput => ({
+    jobId,
+    type: 'stage_completed',
+    stage,
+    status: 'completed',
+    message: `Completed ${stage} stage`,
+    payload: { stage, status: 'completed', result },
+  }),
+  failed: (jobId: string, stage: Stage, error: string): EventInput => ({
+    jobId,
+    type: 'stage_failed',
+    stage,
+    status: 'failed',
+    message: `Stage ${stage} failed: ${error}`,
+    payload: { stage, status: 'failed', error },
+  }),
+};
+
+export const GateEvents = {
+  pause: (jobId: string, stage: Stage, timeoutSeconds: number | null): EventInput => ({
+    jobId,
+    type: 'gate_pause',
+    stage,
+    status: 'needs_approval',
+    message: `Waiting for approval of ${stage}`,
+    payload: {
+      stage,
+      gate_type: 'hitl',
+      gate_id: `${jobId}:${stage}`,
+      ...(timeoutSeconds !== null ? { timeout_seconds: timeoutSeconds } : {}),
+    },
+  }),
+  approved: (jobId: string, stage: Stage, operator: string, notes: string | null, patch: unknown): EventInput => ({
+    jobId,
+    type: 'gate_approved',
+    stage,
+    status: 'approved',
+    message: `Gate ${stage} approved by ${operator}`,
+    payload: { stage, status: 'approved', operator, notes, ...(patch ? { patch } : {}) },
+  }),
+  rejected: (jobId: string, stage: Stage, operator: string, notes: string | null, patch: unknown): EventInput => ({
+    jobId,
+    type: 'gate_rejected',
+    stage,
+    status: 'rejected',
+    message: `Gate ${stage} rejected by ${operator}`,
+    payload: { stage, status: 'rejected', operator, notes, ...(patch ? { patch } : {}) },
+  }),
+  autoApproved: (jobId: string, stage: Stage, reason: string): EventInput => ({
+    jobId,
+    type: 'gate_auto_approved',
+    stage,
+    status: 'auto_approved',
+    message: `Gate ${stage} auto-approved (${reason})`,
+    payload: { stage, status: 'auto_approved', reason },
+  }),
+  patchApplied: (jobId: string, stage: Stage, operator: string, patch: unknown, direct: boolean): EventInput => ({
+    jobId,
+    type: direct ? 'patch_applied_direct' : 'patch_applied',
+    stage,
+    status: null,
+    message: `Patch applied to ${stage}${direct ? ' (direct)' : ''} by ${operator}`,
+    payload: { stage, operator, patch },
+  }),
+};

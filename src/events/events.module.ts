@@ -1,4 +1,4 @@
-import { Module, OnApplicationBootstrap } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { EventBus } from './event-bus';
 import { EventLogger } from './event-logger.service';
 import { EventStore } from './event-store';
@@ -13,11 +13,11 @@ import { SseService } from './sse/sse.service';
   providers: [EventStore, EventBus, JsonlWriter, EventLogger, PollingService, SseService, EventStreamsService],
   exports: [EventLogger, EventBus, SseService],
 })
-export class EventsModule implements OnApplicationBootstrap {
+export class EventsModule implements OnModuleInit {
   constructor(private readonly jsonl: JsonlWriter) {}
 
-  /** A job's events.jsonl that is behind the database (a failed append, a crash) is caught up first. */
-  onApplicationBootstrap(): void {
+  /** Before anything else runs, every events.jsonl behind the database (a failed append, a crash) is caught up. */
+  onModuleInit(): void {
     this.jsonl.catchUpAll();
   }
 }

@@ -26,10 +26,14 @@ export class JsonlWriter implements OnApplicationShutdown {
     private readonly store: EventStore,
   ) {}
 
-  /** Never throws: the database is the truth, and a failed line is caught up later. */
+  /**
+   * Never throws: the database is the truth, and a failed line is caught up later. The first line a
+   * process writes to a file goes through the catch-up, so a file left behind by a crash is completed
+   * (in id order) before anything new is added to it.
+   */
   append({ event, json }: PublishedEvent): void {
-    if (this.behind.has(event.job_id)) {
-      this.catchUp(event.job_id);
+    if (this.behind.has(event.job_id) || !this.handles.has(event.job_id)) {
+      this.catchUp(event.job_id, 1);
       return;
     }
     try {
@@ -46,8 +50,11 @@ export class JsonlWriter implements OnApplicationShutdown {
     return appended;
   }
 
-  /** Appends the rows the job's file lacks, in id order. Returns how many lines were appended. */
-  catchUp(jobId: string): number {
+  /**
+   * Appends the rows the job's file lacks, in id order. `expected` lines (the event being appended
+   * now) are routine; more than that is reported. Returns how many lines were appended.
+   */
+  catchUp(jobId: string, expected = 0): number {
     let appended = 0;
     try {
       const path = this.paths.eventsFile(jobId);
@@ -63,7 +70,9 @@ export class JsonlWriter implements OnApplicationShutdown {
         cursor = page[page.length - 1].id;
       }
       this.behind.delete(jobId);
-      if (appended > 0) this.logger.warn(`Job ${jobId} | events.jsonl caught up with ${appended} line(s) from the database`);
+      if (appended > expected) {
+        this.logger.warn(`Job ${jobId} | events.jsonl caught up with ${appended - expected} line(s) from the database`);
+      }
     } catch (error) {
       this.markBehind(jobId, error);
     }
