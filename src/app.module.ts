@@ -1,10 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { LoadedConfig } from './config/config.loader';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
+import { GatesModule } from './gates/gates.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { OrchestratorModule } from './orchestrator/orchestrator.module';
 import { SecurityModule } from './security/security.module';
 
 @Module({})
@@ -12,7 +15,17 @@ export class AppModule {
   static register(loaded: LoadedConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(loaded), DatabaseModule, SecurityModule, EventsModule, JobsModule, HealthModule],
+      imports: [
+        ConfigModule.forRoot(loaded),
+        ScheduleModule.forRoot(),
+        DatabaseModule,
+        SecurityModule,
+        EventsModule,
+        JobsModule,
+        OrchestratorModule,
+        GatesModule,
+        HealthModule,
+      ],
     };
   }
 }

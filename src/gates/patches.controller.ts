@@ -1,0 +1,30 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { JobIdPipe } from '../common/job-id.pipe';
+import { DEFAULT_OPERATOR } from '../jobs/jobs.service';
+import { GatesService } from './gates.service';
+import { PATCH_TYPES } from './patches/patch-types';
+
+@Controller()
+export class PatchesController {
+  constructor(private readonly gates: GatesService) {}
+
+  @Get('patches/types')
+  types() {
+    return { patch_types: PATCH_TYPES };
+  }
+
+  /** Applies a patch now, in any job status; the whole body is the patch. */
+  @Post('jobs/:id/patches/:stage/apply')
+  @HttpCode(200)
+  apply(
+    @Param('id', JobIdPipe) jobId: string,
+    @Param('stage') rawStage: string,
+    @Body() patch: Record<string, unknown>,
+    @Query('operator') operator?: string,
+  ) {
+    const stage = this.gates.gateStage(jobId, rawStage);
+    const by = typeof operator === 'string' && operator.length > 0 ? operator.slice(0, 100) : DEFAULT_OPERATOR;
+    const applied = this.gates.applyAndReport(jobId, stage, by, patch, true);
+    return { message: `Patch applied to ${stage} successfully`, path: applied.path, patch: applied.patch };
+  }
+}

@@ -1,0 +1,2 @@
+// TEMPORARY STUB (lead)
+export const PATCH_TYPES: unknown[] = [];
