@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestApp, bootTestApp, removeDir, waitFor } from './helpers/app';
+import { NO_GATES, allEvents, milestones, waitForStatus } from './helpers/jobs';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the command runner', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await bootTestApp({
+      gates: NO_GATES,
+      pipeline: {
+        runner: 'command',
+        max_concurrent_jobs: 3,
+        commands: {
+          outline: 'echo "outline for $JOB_SLUG ($STAGE)"; echo "warning" >&2; echo "# Outline" > "$ARTIFACTS_DIR/outline.md"',
+          research: 'if [ "$JOB_SLUG" = "fails" ]; then echo "no sources" >&2; exit 3; fi; echo ok',
+          script: 'if [ "$JOB_SLUG" = "sleeps" ]; then echo $$ > "$RUN_DIR/pid"; sleep 30; fi; true',
+          storyboard: 'sleep 30 & echo "left a child behind"',
+          assemble: 'if [ "$JOB_SLUG" = "slow" ]; then sleep 30; fi; true',
+        },
+        stage_timeouts: { assemble: 0.01 },
+      },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    removeDir(t.dir);
+  });
+
+  it('turns output lines into stage_log events and registers files written to ARTIFACTS_DIR', async () => {
+    const job = await t.createJob({ slug: 'lines' });
+    await waitForStatus(t, job.id, ['completed']);
+    const events = await allEvents(t, job.id);
+    const logs = events.filter((e) => e.type === 'stage_log' && e.stage === 'outline');
+    expect(logs.map((e) => e.payload)).toEqual(
+      expect.arrayContaining([
+        { stream: 'stdout', line: 'outline for lines (outline)' },
+        { stream: 'stderr', line: 'warning' },
+      ]),
+    );
+    const artifact = events.find((e) => e.type === 'artifact_created');
+    expect(artifact).toMatchObject({ stage: 'outline', payload: { stage: 'outline', path: 'artifacts/outline.md' } });
+    expect(readFileSync(join(t.runsDir, job.id, 'artifacts', 'outline.md'), 'utf8')).toBe('# Outline\n');
+  });
+
+  it('fails a stage that outlives its stage_timeouts entry', async () => {
+    const job = await t.createJob({ slug: 'slow' });
+    await waitForStatus(t, job.id, ['failed'], 10000);
+    const events = await allEvents(t, job.id);
+    expect(milestones(events).slice(-2)).toEqual(['stage_failed:assemble', 'job_failed']);
+    expect(events.find((e) => e.type === 'stage_failed')?.payload.error).toBe('stage timed out after 0.01 min');
+  });
+
+  it('reports a failing command as stage_failed, then job_failed', async () => {
+    const job = await t.createJob({ slug: 'fails' });
+    await waitForStatus(t, job.id, ['failed']);
+    const events = await allEvents(t, job.id);
+    expect(milestones(events).slice(-2)).toEqual(['stage_failed:research', 'job_failed']);
+    const failed = events.find((e) => e.type === 'stage_failed');
+    expect(String(failed?.payload.error)).toContain('code 3');
+  });
+
+  it('kills a running command when its job is canceled', async () => {
+    const job = await t.createJob({ slug: 'sleeps' });
+    const pidFile = join(t.runsDir, job.id, 'pid');
+    const pid = await waitFor(() => {
+      try {
+        return Number(readFileSync(pidFile, 'utf8').trim());
+      } catch {
+        return 0;
+      }
+    }, 10000, 'the sleeping command');
+    expect(isAlive(pid)).toBe(true);
+    await t.http().post(`/api/v1/jobs/${job.id}/cancel`).set(t.auth).send({}).expect(200);
+    await waitFor(() => !isAlive(pid), 2000, 'the process to be gone');
+    const events = await allEvents(t, job.id);
+    expect(events[events.length - 1].type).toBe('job_canceled');
+  });
+});
