@@ -3,34 +3,40 @@ import { JobsService } from './jobs.service';
 
 /**
  * Rewrites runs/<id>/state.json after a transition. Refreshes of one job run one after another, each
- * reading the database when its turn comes, so the last write always holds the latest state.
+ * reading the database when its turn comes, so the last write always holds the latest state; a
+ * refresh asked for while another is still waiting its turn is served by that one.
  */
 @Injectable()
 export class StateFiles {
   private readonly logger = new Logger('orchestrator');
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly waiting = new Map<string, Promise<void>>();
 
   constructor(private readonly jobs: JobsService) {}
 
   refresh(jobId: string): Promise<void> {
-    const previous = this.chains.get(jobId) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.jobs.writeState(jobId))
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          this.logger.error(`Job ${jobId} | state.json not written: ${error instanceof Error ? error.message : String(error)}`);
-        },
-      );
-    this.chains.set(jobId, next);
-    void next.then(() => {
-      if (this.chains.get(jobId) === next) this.chains.delete(jobId);
+    const waiting = this.waiting.get(jobId);
+    if (waiting) return waiting;
+    const previous = this.running.get(jobId) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      this.waiting.delete(jobId);
+      this.running.set(jobId, next);
+      try {
+        await this.jobs.writeState(jobId);
+      } catch (error) {
+        this.logger.error(`Job ${jobId} | state.json not written: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        if (this.running.get(jobId) === next) this.running.delete(jobId);
+      }
     });
+    this.waiting.set(jobId, next);
     return next;
   }
 
   /** Resolves once every pending refresh has been written (shutdown, tests). */
   async settled(): Promise<void> {
-    await Promise.all([...this.chains.values()]);
+    while (this.running.size + this.waiting.size > 0) {
+      await Promise.all([...this.running.values(), ...this.waiting.values()]);
+    }
   }
 }
