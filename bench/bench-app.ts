@@ -38,7 +38,16 @@ export async function startBenchApp(overrides: Record<string, unknown>): Promise
   const { port } = app.getHttpServer().address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const request = (method: string, path: string, body?: unknown) =>
+  // A long synchronous emit loop outlives the server's keep-alive timeout: a reused socket may be reset.
+  const request = async (method: string, path: string, body?: unknown) => {
+    try {
+      return await send(method, path, body);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') throw error;
+      return send(method, path, body);
+    }
+  };
+  const send = (method: string, path: string, body?: unknown) =>
     new Promise<{ status: number; body: any }>((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = http.request(
