@@ -5,11 +5,13 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { AppLogger, LineSink } from './common/app-logger';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { jsonBody } from './common/json-body';
 import { LoadedConfig } from './config/config.loader';
 import { negotiateEventStream } from './events/stream-negotiation';
 
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT = '1mb';
+
 
 export interface CreateAppOptions {
   /** Where console lines go (stdout by default; tests and the bench send them to a file). */
@@ -26,7 +28,7 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
     bodyParser: false,
   });
   app.use(negotiateEventStream);
-  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.use(jsonBody(BODY_LIMIT));
   app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', `${API_PREFIX}/healthz`] });
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(
