@@ -30,7 +30,7 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
   app.use(negotiateEventStream);
   app.use(jsonBody(BODY_LIMIT));
   app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', `${API_PREFIX}/healthz`] });
-  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalFilters(new HttpExceptionFilter((text) => logger.redact(text)));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

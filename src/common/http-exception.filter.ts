@@ -6,6 +6,9 @@ import type { Response } from 'express';
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('api');
 
+  /** `redact` scrubs secrets from details: a token pasted into the wrong field must not come back. */
+  constructor(private readonly redact: (text: string) => string = (text) => text) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const { status, detail } = describe(exception);
@@ -17,7 +20,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     if (status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', 'Bearer');
-    response.status(status).json({ statusCode: status, detail });
+    response.status(status).json({ statusCode: status, detail: typeof detail === 'string' ? this.redact(detail) : detail });
   }
 }
 
