@@ -13,10 +13,11 @@ export function consoleLevel(event: Pick<JobEvent, 'type'>): LogLevel {
 
 /** `Job <id> | Stage: script | Status: running | Type: stage_started | Message: … | Payload: k: v, …` (SPEC §6). */
 export function formatConsoleLine(event: JobEvent): string {
+  // One event, one line: a newline inside a message or payload must not split it.
   return (
     `Job ${event.job_id} | Stage: ${event.stage ?? '-'} | Status: ${event.status ?? '-'} | ` +
     `Type: ${event.type} | Message: ${event.message} | Payload: ${formatPayload(event.payload)}`
-  );
+  ).replace(/[\r\n]+/g, ' ');
 }
 
 function formatPayload(payload: Record<string, unknown>): string {
@@ -24,6 +25,5 @@ function formatPayload(payload: Record<string, unknown>): string {
   if (entries.length === 0) return '-';
   return entries
     .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
-    .join(', ')
-    .replace(/[\r\n]+/g, ' ');
+    .join(', ');
 }

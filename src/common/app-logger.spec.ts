@@ -1,0 +1,47 @@
+import { AppLogger } from './app-logger';
+
+function capture(level: 'debug' | 'info' | 'warning' | 'error', secrets: string[] = []) {
+  const lines: string[] = [];
+  return { logger: new AppLogger(level, secrets, (line) => lines.push(line)), lines };
+}
+
+describe('AppLogger', () => {
+  it('writes "<ISO time> [tag] LEVEL: message" with the project tag of the context', () => {
+    const { logger, lines } = capture('debug');
+    logger.log('hello', 'events');
+    logger.warn('careful', 'security');
+    logger.error('broken', 'stack trace here', 'orchestrator');
+    logger.debug('details', 'config');
+    expect(lines).toEqual([
+      expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[events\] INFO: hello$/),
+      expect.stringMatching(/ \[security\] WARNING: careful$/),
+      expect.stringMatching(/ \[orchestrator\] ERROR: broken$/),
+      expect.stringMatching(/ \[config\] DEBUG: details$/),
+    ]);
+  });
+
+  it("tags Nest's own contexts [api] and keeps its start-up listings at debug", () => {
+    const { logger, lines } = capture('info');
+    logger.log('Mapped {/api/v1/jobs, POST} route', 'RouterExplorer');
+    logger.log('Nest application successfully started', 'NestApplication');
+    expect(lines).toEqual([expect.stringMatching(/ \[api\] INFO: Nest application successfully started$/)]);
+  });
+
+  it('honours the level', () => {
+    const { logger, lines } = capture('warning');
+    logger.log('no', 'events');
+    logger.debug('no', 'events');
+    logger.warn('yes', 'events');
+    expect(lines).toHaveLength(1);
+  });
+
+  it('redacts the secret, bearer values and access_token values from every line', () => {
+    const { logger, lines } = capture('info', ['tok-123']);
+    logger.log('token tok-123 in text', 'api');
+    logger.log('GET /stream?since=1&access_token=abc&x=1', 'api');
+    logger.log('Authorization: Bearer xyz', 'api');
+    expect(lines.join('\n')).not.toMatch(/tok-123|abc|xyz/);
+    expect(lines[1]).toContain('access_token=***&x=1');
+    expect(lines[2]).toContain('Bearer ***');
+  });
+});
