@@ -179,6 +179,20 @@ describe('cancel, auto-approve and the queue', () => {
     }
   });
 
+  it('fails a job that outlives job_timeout_hours, stopping its running stage', async () => {
+    const t = await bootTestApp({ gates: NO_GATES, pipeline: { job_timeout_hours: 0.0002, simulate: { stage_seconds: 5 } } });
+    try {
+      const job = await t.createJob({ slug: 'too-slow' });
+      await waitForStatus(t, job.id, ['failed'], 5000);
+      const events = await allEvents(t, job.id);
+      expect(milestones(events).slice(-2)).toEqual(['stage_failed:outline', 'job_failed']);
+      expect(events[events.length - 1].payload).toEqual({ status: 'failed', error: 'job timed out after 0.0002 h' });
+    } finally {
+      await t.close();
+      removeDir(t.dir);
+    }
+  });
+
   it.each([
     [1, 1],
     [2, 2],
