@@ -59,6 +59,20 @@ describe('patches', () => {
     expect(current.gates.find((g: any) => g.stage === 'script').approved).toBeNull();
   });
 
+  it('refuses an approval whose patch does not apply, leaving the gate waiting and the file untouched', async () => {
+    const job = await t.createJob({ slug: 'bad-approve' });
+    await waitForGate(t, job.id, 'script');
+    const path = join(t.runsDir, job.id, 'artifacts', 'script.md');
+    const before = readFileSync(path);
+    const patch = { type: 'text_replace', replacements: [{ old: 'not in the script', new: 'x' }] };
+    const response = await decide(t, job.id, 'approve', { stage: 'script', patch }, 400);
+    expect(response.detail).toContain('not found');
+    expect(readFileSync(path)).toEqual(before);
+    const current = await waitForStatus(t, job.id, ['needs_approval']);
+    expect(current.gates.find((g: any) => g.stage === 'script').approved).toBeNull();
+    expect((await allEvents(t, job.id)).some((e) => e.type === 'gate_approved')).toBe(false);
+  });
+
   it('applies a patch given with an approval before the next stage runs', async () => {
     const job = await t.createJob({ slug: 'approve-patch' });
     await waitForGate(t, job.id, 'script');

@@ -44,10 +44,13 @@ export class GatesService {
     const job = this.records.job(jobId);
     const at = new Date().toISOString();
     if (job.status === 'needs_approval' && job.stage === stage) {
-      const patch = body.patch ? this.patches.validate(body.patch, stage) : null;
+      // The patch goes to disk before the decision is recorded: one that does not apply is a 400 and
+      // leaves both the file and the gate as they were (nothing in between can interleave: this is synchronous).
+      const applied = body.patch ? this.patches.apply(jobId, stage, body.patch) : null;
+      const patch = applied?.patch ?? null;
       const decision: GateDecision = { approved: true, by: operator, at, notes, patch, autoApproved: false };
       this.progression.approveWaitingGate(jobId, stage, decision, GateEvents.approved(jobId, stage, operator, notes, patch), () => {
-        if (body.patch) this.applyAndReport(jobId, stage, operator, body.patch, false);
+        if (applied) this.reportPatch(jobId, stage, operator, applied, false);
       });
     } else {
       this.approveInAdvance(jobId, stage, { approved: true, by: operator, at, notes, patch: null, autoApproved: false }, body);
@@ -75,14 +78,18 @@ export class GatesService {
     return { message: `Gate ${stage} rejected successfully` };
   }
 
-  /** Applies a patch to the stage's artifact and emits patch_applied (or patch_applied_direct). */
-  applyAndReport(jobId: string, stage: Stage, operator: string, rawPatch: unknown, direct: boolean): AppliedPatch {
+  /** Applies a patch to the stage's artifact now, in any job status, and emits patch_applied_direct. */
+  applyDirect(jobId: string, stage: Stage, operator: string, rawPatch: unknown): AppliedPatch {
     const applied = this.patches.apply(jobId, stage, rawPatch);
+    this.reportPatch(jobId, stage, operator, applied, true);
+    return applied;
+  }
+
+  private reportPatch(jobId: string, stage: Stage, operator: string, applied: AppliedPatch, direct: boolean): void {
     this.events.emit(GateEvents.patchApplied(jobId, stage, operator, applied.patch, direct), () =>
       this.artifacts.refresh(jobId, stage, applied.path),
     );
     void this.states.refresh(jobId);
-    return applied;
   }
 
   async status(jobId: string) {

@@ -24,7 +24,7 @@ export class PatchesController {
   ) {
     const stage = this.gates.gateStage(jobId, rawStage);
     const by = typeof operator === 'string' && operator.length > 0 ? operator.slice(0, 100) : DEFAULT_OPERATOR;
-    const applied = this.gates.applyAndReport(jobId, stage, by, patch, true);
+    const applied = this.gates.applyDirect(jobId, stage, by, patch);
     return { message: `Patch applied to ${stage} successfully`, path: applied.path, patch: applied.patch };
   }
 }
