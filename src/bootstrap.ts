@@ -26,6 +26,8 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(loaded), {
     logger,
     bodyParser: false,
+    // Streams are ended before the server closes; keep-alive sockets left open must not hold the exit.
+    forceCloseConnections: true,
   });
   app.use(negotiateEventStream);
   app.use(jsonBody(BODY_LIMIT));

@@ -235,3 +235,20 @@ function openSlowReader(baseUrl: string, path: string, token: string): Promise<i
     socket.once('error', reject);
   });
 }
+
+describe('SSE at shutdown', () => {
+  it('ends open streams when the app closes, so closing does not hang', async () => {
+    const t = await bootTestApp();
+    try {
+      const job = await t.createJob();
+      const sse = await openSse(`${t.baseUrl}/api/v1/jobs/${job.id}/events/stream`, t.auth);
+      await sse.waitFor((frames) => frames.length >= 1);
+      const closed = t.close().then(() => 'closed');
+      const timeout = new Promise((resolve) => setTimeout(() => resolve('timed out'), 5000));
+      expect(await Promise.race([closed, timeout])).toBe('closed');
+      await sse.ended;
+    } finally {
+      removeDir(t.dir);
+    }
+  });
+});

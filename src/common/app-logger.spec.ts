@@ -39,8 +39,10 @@ describe('AppLogger', () => {
     const { logger, lines } = capture('info', ['tok-123']);
     logger.log('token tok-123 in text', 'api');
     logger.log('GET /stream?since=1&access_token=abc&x=1', 'api');
-    logger.log('Authorization: Bearer xyz', 'api');
-    expect(lines.join('\n')).not.toMatch(/tok-123|abc|xyz/);
+    logger.log('Authorization: Bearer xyz-secret-value', 'api');
+    logger.log('Missing bearer token', 'api');
+    expect(lines.join('\n')).not.toMatch(/tok-123|abc|xyz-secret/);
+    expect(lines[3]).toContain('Missing bearer token');
     expect(lines[1]).toContain('access_token=***&x=1');
     expect(lines[2]).toContain('Bearer ***');
   });

@@ -38,7 +38,8 @@ export class AppLogger implements LoggerService {
   redact(text: string): string {
     let out = text;
     for (const secret of this.secrets) out = out.split(secret).join('***');
-    return out.replace(/(access_token=)[^&\s"']+/gi, '$1***').replace(/(Bearer\s+)[^\s"',]+/gi, '$1***');
+    // Any other credential-looking value too (a wrong token someone pasted is still somebody's token).
+    return out.replace(/(access_token=)[^&\s"']+/gi, '$1***').replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1***');
   }
 
   log(message: unknown, context?: string): void {

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Subscription } from 'rxjs';
 import { OperatorConfig } from '../config/operator-config';
 import { JobEvents } from '../events/event-catalog';
@@ -18,7 +18,7 @@ const QUEUE_EVENTS: ReadonlySet<EventType> = new Set(['job_created', 'gate_appro
  * ordered by seq), so a restart loses nothing.
  */
 @Injectable()
-export class OrchestratorService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OrchestratorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('orchestrator');
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private subscription?: Subscription;
@@ -44,7 +44,8 @@ export class OrchestratorService implements OnApplicationBootstrap, OnApplicatio
     this.schedulePump();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database closes: running stages stop (a restart re-runs them) and state files are written. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.isStopping = true;
     this.subscription?.unsubscribe();
     const pending = [...this.running.values()].map((run) => run.done);

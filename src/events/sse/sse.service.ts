@@ -69,8 +69,12 @@ export class SseService {
       };
 
       send(connectedFrame(request.connectedMessage, request.connectedPayload, retryMs));
-      const live = this.bus.events$.subscribe(({ event, json }) => {
-        if (isLive && event.id > lastSentId && matchesFilter(request.filter, event)) sendEvent(event, json);
+      const live = this.bus.events$.subscribe({
+        next: ({ event, json }) => {
+          if (isLive && event.id > lastSentId && matchesFilter(request.filter, event)) sendEvent(event, json);
+        },
+        // The bus completes when the app shuts down: the stream ends cleanly instead of hanging.
+        complete: () => subscriber.complete(),
       });
       const heartbeat = setInterval(() => {
         this.logger.debug('SSE heartbeat');
