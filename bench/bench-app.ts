@@ -83,8 +83,7 @@ export async function startBenchApp(overrides: Record<string, unknown>): Promise
 }
 
 export const NO_GATES = Object.fromEntries(
-  ['outline', 'research', 'script', 'storyboard', 'assets', 'animatics', 'audio', 'assemble', 'acceptance'].map((stage) => [
-    stage,
-    { required: false, auto_approve: false, auto_approve_after_s: null },
-  ]),
+  ['outline', 'research', 'script', 'storyboard', 'assets', 'animatics', 'audio', 'assemble', 'acceptance'].map(
+    (stage) => [stage, { required: false, auto_approve: false, auto_approve_after_s: null }],
+  ),
 );

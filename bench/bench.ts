@@ -54,7 +54,10 @@ async function measureEmit(bench: BenchApp, jobIds: string[]): Promise<number> {
   return SIZES.emit / seconds;
 }
 
-async function measurePolling(bench: BenchApp, jobIds: string[]): Promise<{ p50: number; p99: number; stored: number }> {
+async function measurePolling(
+  bench: BenchApp,
+  jobIds: string[],
+): Promise<{ p50: number; p99: number; stored: number }> {
   const emitter = bench.app.get(EventLogger);
   const last = (await bench.request('GET', '/api/v1/events?limit=1')).body.next_since as number;
   for (let i = last; i < SIZES.stored; i++) emitter.emit(logLine(jobIds[i % jobIds.length], i));
@@ -97,7 +100,7 @@ async function measureSse(bench: BenchApp, jobId: string): Promise<{ p50: number
   await next('ready');
   // 500 events a second, in bursts of 5 every 10 ms; the clock is shared with the worker thread.
   const emittedAt = new Map<number, number>();
-  for (let sent = 0; sent < SIZES.sseEvents; ) {
+  for (let sent = 0; sent < SIZES.sseEvents;) {
     for (let i = 0; i < 5 && sent < SIZES.sseEvents; i++, sent++) {
       const event = emitter.emit(logLine(jobId, sent));
       emittedAt.set(event.id, performance.timeOrigin + performance.now());
@@ -145,18 +148,26 @@ async function measureEndToEnd(): Promise<{ jobsPerS: number; eventsPerS: number
 }
 
 async function main(): Promise<void> {
-  console.log(`bench${quick ? ' (quick)' : ''}: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model}), ${round(totalmem() / 2 ** 30, 1)} GiB`);
+  console.log(
+    `bench${quick ? ' (quick)' : ''}: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model}), ${round(totalmem() / 2 ** 30, 1)} GiB`,
+  );
   const bench = await startBenchApp(QUIET_JOBS);
   let results: Record<string, number>;
   try {
     const jobIds = await createJobs(bench, 10, 'bench');
     const emit = await measureEmit(bench, jobIds);
-    console.log(`emit(): ${round(emit, 0)} events/s over ${SIZES.emit} events (SQLite row + events.jsonl + console line to a file + bus)`);
+    console.log(
+      `emit(): ${round(emit, 0)} events/s over ${SIZES.emit} events (SQLite row + events.jsonl + console line to a file + bus)`,
+    );
     const poll = await measurePolling(bench, jobIds);
-    console.log(`polling: p50 ${round(poll.p50)} ms, p99 ${round(poll.p99)} ms over ${SIZES.polls} requests, ${poll.stored} events stored`);
+    console.log(
+      `polling: p50 ${round(poll.p50)} ms, p99 ${round(poll.p99)} ms over ${SIZES.polls} requests, ${poll.stored} events stored`,
+    );
     const sseJob = (await createJobs(bench, 1, 'sse'))[0];
     const sse = await measureSse(bench, sseJob);
-    console.log(`SSE: p50 ${round(sse.p50)} ms, p99 ${round(sse.p99)} ms emit → frame parsed, ${SIZES.sseClients} subscribers × ${SIZES.sseEvents} events, ${sse.lost} lost`);
+    console.log(
+      `SSE: p50 ${round(sse.p50)} ms, p99 ${round(sse.p99)} ms emit → frame parsed, ${SIZES.sseClients} subscribers × ${SIZES.sseEvents} events, ${sse.lost} lost`,
+    );
     results = {
       emit_events_per_s: round(emit, 0),
       poll_p50_ms: round(poll.p50),
@@ -169,8 +180,12 @@ async function main(): Promise<void> {
     await bench.close();
   }
   const e2e = await measureEndToEnd();
-  console.log(`end to end: ${round(e2e.jobsPerS, 1)} jobs/s through nine stages (no gates, stage_seconds 0, ${SIZES.jobs} jobs), ${round(e2e.eventsPerS, 0)} events/s`);
-  console.log(JSON.stringify({ ...results, e2e_jobs_per_s: round(e2e.jobsPerS, 1), e2e_events_per_s: round(e2e.eventsPerS, 0) }));
+  console.log(
+    `end to end: ${round(e2e.jobsPerS, 1)} jobs/s through nine stages (no gates, stage_seconds 0, ${SIZES.jobs} jobs), ${round(e2e.eventsPerS, 0)} events/s`,
+  );
+  console.log(
+    JSON.stringify({ ...results, e2e_jobs_per_s: round(e2e.jobsPerS, 1), e2e_events_per_s: round(e2e.eventsPerS, 0) }),
+  );
 }
 
 main().then(

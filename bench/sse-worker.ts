@@ -18,7 +18,9 @@ async function run({ url, token, clients, expected }: Job): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients + 1 });
   const arrivals: [number, number][][] = Array.from({ length: clients }, () => []);
   const streams = await Promise.all(
-    arrivals.map((list) => openStream(url, token, agent, (id) => list.push([id, performance.timeOrigin + performance.now()]))),
+    arrivals.map((list) =>
+      openStream(url, token, agent, (id) => list.push([id, performance.timeOrigin + performance.now()])),
+    ),
   );
   parentPort?.postMessage({ type: 'ready' });
   const deadline = Date.now() + 30_000;

@@ -12,7 +12,6 @@ import { negotiateEventStream } from './events/stream-negotiation';
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT = '1mb';
 
-
 export interface CreateAppOptions {
   /** Where console lines go (stdout by default; tests and the bench send them to a file). */
   logSink?: LineSink;

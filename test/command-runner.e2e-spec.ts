@@ -21,7 +21,8 @@ describe('the command runner', () => {
         runner: 'command',
         max_concurrent_jobs: 3,
         commands: {
-          outline: 'echo "outline for $JOB_SLUG ($STAGE)"; echo "warning" >&2; echo "# Outline" > "$ARTIFACTS_DIR/outline.md"',
+          outline:
+            'echo "outline for $JOB_SLUG ($STAGE)"; echo "warning" >&2; echo "# Outline" > "$ARTIFACTS_DIR/outline.md"',
           research: 'if [ "$JOB_SLUG" = "fails" ]; then echo "no sources" >&2; exit 3; fi; echo ok',
           script: 'if [ "$JOB_SLUG" = "sleeps" ]; then echo $$ > "$RUN_DIR/pid"; sleep 30; fi; true',
           storyboard: 'sleep 30 & echo "left a child behind"',
@@ -72,13 +73,17 @@ describe('the command runner', () => {
   it('kills a running command when its job is canceled', async () => {
     const job = await t.createJob({ slug: 'sleeps' });
     const pidFile = join(t.runsDir, job.id, 'pid');
-    const pid = await waitFor(() => {
-      try {
-        return Number(readFileSync(pidFile, 'utf8').trim());
-      } catch {
-        return 0;
-      }
-    }, 10000, 'the sleeping command');
+    const pid = await waitFor(
+      () => {
+        try {
+          return Number(readFileSync(pidFile, 'utf8').trim());
+        } catch {
+          return 0;
+        }
+      },
+      10000,
+      'the sleeping command',
+    );
     expect(isAlive(pid)).toBe(true);
     await t.http().post(`/api/v1/jobs/${job.id}/cancel`).set(t.auth).send({}).expect(200);
     await waitFor(() => !isAlive(pid), 2000, 'the process to be gone');

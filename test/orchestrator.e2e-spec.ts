@@ -20,7 +20,9 @@ describe('the orchestrator with the default gates', () => {
   it('runs the operator flow: approve, reject with a patch, resume, approve to completion', async () => {
     const job = await t.createJob({ slug: 'flow' });
     await waitForGate(t, job.id, 'script');
-    expect(await decide(t, job.id, 'approve', { stage: 'script', notes: 'good' })).toEqual({ message: 'Gate script approved successfully' });
+    expect(await decide(t, job.id, 'approve', { stage: 'script', notes: 'good' })).toEqual({
+      message: 'Gate script approved successfully',
+    });
     await waitForGate(t, job.id, 'storyboard');
     const storyboardPath = join(t.runsDir, job.id, 'artifacts', 'storyboard.json');
     const storyboard = JSON.parse(readFileSync(storyboardPath, 'utf8'));
@@ -38,7 +40,10 @@ describe('the orchestrator with the default gates', () => {
       await decide(t, job.id, 'approve', { stage });
     }
     const done = await waitForStatus(t, job.id, ['completed']);
-    expect(done.gates.find((g: any) => g.stage === 'storyboard')).toMatchObject({ approved: true, by: 'admin (patch applied)' });
+    expect(done.gates.find((g: any) => g.stage === 'storyboard')).toMatchObject({
+      approved: true,
+      by: 'admin (patch applied)',
+    });
 
     const events = await allEvents(t, job.id);
     expect(milestones(events)).toEqual([
@@ -76,12 +81,26 @@ describe('the orchestrator with the default gates', () => {
       sse.close();
     }
     const decision = JSON.parse(readFileSync(join(t.runsDir, job.id, 'gates', 'storyboard.json'), 'utf8'));
-    expect(decision).toMatchObject({ stage: 'storyboard', approved: true, by: 'admin (patch applied)', patch, auto_approved: false });
+    expect(decision).toMatchObject({
+      stage: 'storyboard',
+      approved: true,
+      by: 'admin (patch applied)',
+      patch,
+      auto_approved: false,
+    });
     const state = JSON.parse(readFileSync(join(t.runsDir, job.id, 'state.json'), 'utf8'));
-    await waitFor(() => JSON.parse(readFileSync(join(t.runsDir, job.id, 'state.json'), 'utf8')).status === 'completed', 3000, 'state.json');
+    await waitFor(
+      () => JSON.parse(readFileSync(join(t.runsDir, job.id, 'state.json'), 'utf8')).status === 'completed',
+      3000,
+      'state.json',
+    );
     expect(state.id).toBe(job.id);
     const artifacts = (await t.http().get(`/api/v1/jobs/${job.id}/artifacts`).set(t.auth).expect(200)).body;
-    expect(artifacts.find((a: any) => a.path === 'artifacts/storyboard.json')).toMatchObject({ stage: 'storyboard', size_bytes: expect.any(Number), checksum: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(artifacts.find((a: any) => a.path === 'artifacts/storyboard.json')).toMatchObject({
+      stage: 'storyboard',
+      size_bytes: expect.any(Number),
+      checksum: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
   });
 
   it('re-runs a stage rejected without a patch and asks again', async () => {
@@ -93,9 +112,22 @@ describe('the orchestrator with the default gates', () => {
     expect(resumed.body.patches_applied).toBe(0);
     await waitForGate(t, job.id, 'script');
     const tail = milestones(await allEvents(t, job.id)).slice(-6);
-    expect(tail).toEqual(['gate_pause:script', 'gate_rejected:script', 'job_resumed:script', 'stage_started:script', 'stage_completed:script', 'gate_pause:script']);
+    expect(tail).toEqual([
+      'gate_pause:script',
+      'gate_rejected:script',
+      'job_resumed:script',
+      'stage_started:script',
+      'stage_completed:script',
+      'gate_pause:script',
+    ]);
     const gates = (await t.http().get(`/api/v1/jobs/${job.id}/gates/status`).set(t.auth).expect(200)).body;
-    expect(gates).toMatchObject({ job_id: job.id, job_status: 'needs_approval', current_stage: 'script', total_gates: 9, pending_gates: 9 });
+    expect(gates).toMatchObject({
+      job_id: job.id,
+      job_status: 'needs_approval',
+      current_stage: 'script',
+      total_gates: 9,
+      pending_gates: 9,
+    });
   });
 
   it('refuses state conflicts with 409: a decided gate, resuming a running job, cancelling a finished one', async () => {
@@ -103,7 +135,7 @@ describe('the orchestrator with the default gates', () => {
     await waitForGate(t, job.id, 'script');
     await decide(t, job.id, 'approve', { stage: 'script' });
     const again = await decide(t, job.id, 'approve', { stage: 'script' }, 409);
-    expect(again.detail).toContain("already approved");
+    expect(again.detail).toContain('already approved');
     await decide(t, job.id, 'reject', { stage: 'script' }, 409);
     const resume = await t.http().post(`/api/v1/jobs/${job.id}/resume`).set(t.auth).send({}).expect(409);
     expect(resume.body.detail).toContain('paused');
@@ -113,7 +145,11 @@ describe('the orchestrator with the default gates', () => {
     const cancel = await t.http().post(`/api/v1/jobs/${job.id}/cancel`).set(t.auth).send({}).expect(409);
     expect(cancel.body.detail).toContain('completed');
     const decisions = (await t.http().get(`/api/v1/jobs/${job.id}/gates/decisions`).set(t.auth).expect(200)).body;
-    expect(decisions).toEqual({ job_id: job.id, decisions: { script: 'approved', storyboard: 'approved', assets: 'approved', audio: 'approved' }, total_decisions: 4 });
+    expect(decisions).toEqual({
+      job_id: job.id,
+      decisions: { script: 'approved', storyboard: 'approved', assets: 'approved', audio: 'approved' },
+      total_decisions: 4,
+    });
     const file = (await t.http().get(`/api/v1/jobs/${job.id}/gates/script/decision`).set(t.auth).expect(200)).body;
     expect(file).toMatchObject({ stage: 'script', approved: true, by: 'admin', auto_approved: false });
     await t.http().get(`/api/v1/jobs/${job.id}/gates/outline/decision`).set(t.auth).expect(404);
@@ -122,7 +158,11 @@ describe('the orchestrator with the default gates', () => {
   it('serves artifact files from the run dir only', async () => {
     const job = await t.createJob({ slug: 'files' });
     await waitForGate(t, job.id, 'script');
-    const file = await t.http().get(`/api/v1/jobs/${job.id}/artifacts/file?path=artifacts/script.md`).set(t.auth).expect(200);
+    const file = await t
+      .http()
+      .get(`/api/v1/jobs/${job.id}/artifacts/file?path=artifacts/script.md`)
+      .set(t.auth)
+      .expect(200);
     expect(file.text.length).toBeGreaterThan(0);
     for (const [path, status] of [
       ['../../etc/passwd', 400],
@@ -131,7 +171,10 @@ describe('the orchestrator with the default gates', () => {
       ['artifacts/nope.md', 404],
       ['artifacts', 404],
     ] as const) {
-      const response = await t.http().get(`/api/v1/jobs/${job.id}/artifacts/file?path=${encodeURIComponent(path)}`).set(t.auth);
+      const response = await t
+        .http()
+        .get(`/api/v1/jobs/${job.id}/artifacts/file?path=${encodeURIComponent(path)}`)
+        .set(t.auth);
       expect([path, response.status]).toEqual([path, status]);
       expect(response.body.detail).toBeDefined();
     }
@@ -143,11 +186,19 @@ describe('cancel, auto-approve and the queue', () => {
     const t = await bootTestApp({ pipeline: { simulate: { stage_seconds: 1 } } });
     try {
       const job = await t.createJob({ slug: 'cancel' });
-      await waitFor(async () => (await allEvents(t, job.id)).some((e) => e.type === 'stage_started'), 5000, 'a stage to start');
+      await waitFor(
+        async () => (await allEvents(t, job.id)).some((e) => e.type === 'stage_started'),
+        5000,
+        'a stage to start',
+      );
       await t.http().post(`/api/v1/jobs/${job.id}/cancel`).set(t.auth).send({ operator: 'ops' }).expect(200);
       await new Promise((resolve) => setTimeout(resolve, 1500));
       const events = await allEvents(t, job.id);
-      expect(events[events.length - 1]).toMatchObject({ type: 'job_canceled', status: 'canceled', payload: { status: 'canceled', operator: 'ops' } });
+      expect(events[events.length - 1]).toMatchObject({
+        type: 'job_canceled',
+        status: 'canceled',
+        payload: { status: 'canceled', operator: 'ops' },
+      });
       expect((await t.http().get(`/api/v1/jobs/${job.id}`).set(t.auth)).body.status).toBe('canceled');
     } finally {
       await t.close();
@@ -167,11 +218,17 @@ describe('cancel, auto-approve and the queue', () => {
       const pause = events.find((e) => e.type === 'gate_pause') as JobEvent;
       const auto = events.find((e) => e.type === 'gate_auto_approved') as JobEvent;
       expect(pause.payload).toMatchObject({ stage: 'script', timeout_seconds: 1 });
-      expect(auto).toMatchObject({ stage: 'script', status: 'auto_approved', payload: { stage: 'script', status: 'auto_approved', reason: 'timeout' } });
+      expect(auto).toMatchObject({
+        stage: 'script',
+        status: 'auto_approved',
+        payload: { stage: 'script', status: 'auto_approved', reason: 'timeout' },
+      });
       const delay = Date.parse(auto.ts) - Date.parse(pause.ts);
       expect(delay).toBeGreaterThanOrEqual(1000);
       expect(delay).toBeLessThanOrEqual(2000);
-      const gate = (await t.http().get(`/api/v1/jobs/${job.id}`).set(t.auth)).body.gates.find((g: any) => g.stage === 'script');
+      const gate = (await t.http().get(`/api/v1/jobs/${job.id}`).set(t.auth)).body.gates.find(
+        (g: any) => g.stage === 'script',
+      );
       expect(gate).toMatchObject({ approved: true, by: 'timer', auto_approved: true });
     } finally {
       await t.close();
@@ -180,7 +237,10 @@ describe('cancel, auto-approve and the queue', () => {
   });
 
   it('fails a job that outlives job_timeout_hours, stopping its running stage', async () => {
-    const t = await bootTestApp({ gates: NO_GATES, pipeline: { job_timeout_hours: 0.0002, simulate: { stage_seconds: 5 } } });
+    const t = await bootTestApp({
+      gates: NO_GATES,
+      pipeline: { job_timeout_hours: 0.0002, simulate: { stage_seconds: 5 } },
+    });
     try {
       const job = await t.createJob({ slug: 'too-slow' });
       await waitForStatus(t, job.id, ['failed'], 5000);
@@ -197,7 +257,10 @@ describe('cancel, auto-approve and the queue', () => {
     [1, 1],
     [2, 2],
   ])('runs at most max_concurrent_jobs=%i jobs at once, in creation order', async (max, expectedPeak) => {
-    const t = await bootTestApp({ gates: NO_GATES, pipeline: { max_concurrent_jobs: max, simulate: { stage_seconds: 0.05 } } });
+    const t = await bootTestApp({
+      gates: NO_GATES,
+      pipeline: { max_concurrent_jobs: max, simulate: { stage_seconds: 0.05 } },
+    });
     try {
       const jobs = [];
       for (let i = 0; i < 3; i++) jobs.push(await t.createJob({ slug: `q-${i}` }));
@@ -207,7 +270,8 @@ describe('cancel, auto-approve and the queue', () => {
       let peak = 0;
       for (const event of events) {
         if (event.type === 'job_started' || event.type === 'stage_started') running.add(event.job_id);
-        if (['gate_pause', 'job_completed', 'job_failed', 'job_canceled'].includes(event.type)) running.delete(event.job_id);
+        if (['gate_pause', 'job_completed', 'job_failed', 'job_canceled'].includes(event.type))
+          running.delete(event.job_id);
         peak = Math.max(peak, running.size);
       }
       expect(peak).toBe(expectedPeak);

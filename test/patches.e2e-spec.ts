@@ -15,7 +15,13 @@ describe('patches', () => {
 
   it('lists the supported patch types with an example each', async () => {
     const { body } = await t.http().get('/api/v1/patches/types').set(t.auth).expect(200);
-    expect(body.patch_types.map((p: { type: string }) => p.type)).toEqual(['text_replace', 'section_replace', 'duration_adjust', 'level_adjust', 'json_patch']);
+    expect(body.patch_types.map((p: { type: string }) => p.type)).toEqual([
+      'text_replace',
+      'section_replace',
+      'duration_adjust',
+      'level_adjust',
+      'json_patch',
+    ]);
     for (const entry of body.patch_types) expect(entry.example).toBeDefined();
   });
 
@@ -24,12 +30,23 @@ describe('patches', () => {
     await waitForGate(t, job.id, 'script');
     const path = join(t.runsDir, job.id, 'artifacts', 'script.md');
     const patch = { type: 'text_replace', replacements: [{ old: 'Thanks for watching.', new: 'See you soon.' }] };
-    const response = await t.http().post(`/api/v1/jobs/${job.id}/patches/script/apply`).set(t.auth).send(patch).expect(200);
+    const response = await t
+      .http()
+      .post(`/api/v1/jobs/${job.id}/patches/script/apply`)
+      .set(t.auth)
+      .send(patch)
+      .expect(200);
     expect(response.body).toMatchObject({ path: 'artifacts/script.md', patch });
     expect(readFileSync(path, 'utf8')).toContain('See you soon.');
     const events = await allEvents(t, job.id);
-    expect(events[events.length - 1]).toMatchObject({ type: 'patch_applied_direct', stage: 'script', payload: { stage: 'script', operator: 'admin', patch } });
-    const artifact = (await t.http().get(`/api/v1/jobs/${job.id}/artifacts`).set(t.auth)).body.find((a: any) => a.path === 'artifacts/script.md');
+    expect(events[events.length - 1]).toMatchObject({
+      type: 'patch_applied_direct',
+      stage: 'script',
+      payload: { stage: 'script', operator: 'admin', patch },
+    });
+    const artifact = (await t.http().get(`/api/v1/jobs/${job.id}/artifacts`).set(t.auth)).body.find(
+      (a: any) => a.path === 'artifacts/script.md',
+    );
     expect(artifact.size_bytes).toBe(readFileSync(path).length);
   });
 
@@ -44,7 +61,12 @@ describe('patches', () => {
     await waitForGate(t, job.id, 'script');
     const path = join(t.runsDir, job.id, 'artifacts', 'script.md');
     const before = readFileSync(path);
-    const response = await t.http().post(`/api/v1/jobs/${job.id}/patches/${stage}/apply`).set(t.auth).send(patch).expect(status);
+    const response = await t
+      .http()
+      .post(`/api/v1/jobs/${job.id}/patches/${stage}/apply`)
+      .set(t.auth)
+      .send(patch)
+      .expect(status);
     expect(response.body.detail).toBeDefined();
     expect(readFileSync(path)).toEqual(before);
     expect((await allEvents(t, job.id)).some((e) => e.type === 'patch_applied_direct')).toBe(false);
@@ -76,7 +98,11 @@ describe('patches', () => {
   it('applies a patch given with an approval before the next stage runs', async () => {
     const job = await t.createJob({ slug: 'approve-patch' });
     await waitForGate(t, job.id, 'script');
-    const patch = { type: 'section_replace', section_marker: '## Scene 2', new_section: '## Scene 2\nNarrator: Shorter.' };
+    const patch = {
+      type: 'section_replace',
+      section_marker: '## Scene 2',
+      new_section: '## Scene 2\nNarrator: Shorter.',
+    };
     await decide(t, job.id, 'approve', { stage: 'script', patch });
     await waitForGate(t, job.id, 'storyboard');
     expect(readFileSync(join(t.runsDir, job.id, 'artifacts', 'script.md'), 'utf8')).toContain('Narrator: Shorter.');

@@ -8,7 +8,14 @@ import { TestApp, bootTestApp, removeDir } from './helpers/app';
 import { allEvents, waitForStatus } from './helpers/jobs';
 
 function logLine(jobId: string, n: number): EventInput {
-  return { jobId, type: 'stage_log', stage: 'script', status: 'running', message: `line ${n}`, payload: { stream: 'stdout', line: `line ${n}` } };
+  return {
+    jobId,
+    type: 'stage_log',
+    stage: 'script',
+    status: 'running',
+    message: `line ${n}`,
+    payload: { stream: 'stdout', line: `line ${n}` },
+  };
 }
 
 /** Jobs that reach their first gate at once (no commands to run) and then stay quiet. */
@@ -16,7 +23,6 @@ const QUIET_JOBS = {
   pipeline: { runner: 'command', commands: {} },
   gates: { outline: { required: true, auto_approve: false, auto_approve_after_s: null } },
 };
-
 
 describe('the event pipeline: database, events.jsonl, console, bus', () => {
   let t: TestApp;
@@ -47,11 +53,16 @@ describe('the event pipeline: database, events.jsonl, console, bus', () => {
 
   it('prints one [events] console line per event, in id order', async () => {
     const jobId = jobIds[1];
-    const lines = t.logs().split('\n').filter((line) => line.includes(`[events]`) && line.includes(`Job ${jobId} |`));
+    const lines = t
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes(`[events]`) && line.includes(`Job ${jobId} |`));
     const polled = await allEvents(t, jobId);
     expect(lines).toHaveLength(polled.length);
     lines.forEach((line, i) => expect(line).toContain(`Type: ${polled[i].type} | Message: ${polled[i].message} |`));
-    expect(lines[0]).toMatch(/^\S+ \[events\] INFO: Job \S+ \| Stage: - \| Status: queued \| Type: job_created \| Message: .+ \| Payload: operator: admin, slug: pipe-2$/);
+    expect(lines[0]).toMatch(
+      /^\S+ \[events\] INFO: Job \S+ \| Stage: - \| Status: queued \| Type: job_created \| Message: .+ \| Payload: operator: admin, slug: pipe-2$/,
+    );
   });
 
   it('pages with since=<next_since>&limit=1 over 100 events sharing timestamps, each exactly once', async () => {
@@ -85,7 +96,12 @@ describe('the event pipeline: database, events.jsonl, console, bus', () => {
     expect(newest).toMatchObject({ job_id: job.id, total: 2, has_more: true, since: null });
     expect(newest.events.map((e: JobEvent) => e.message)).toEqual(['line 3', 'line 4']);
     const after = await t.poll(`/api/v1/jobs/${job.id}/events?since=${newest.events[0].id}&types=stage_log`);
-    expect(after).toMatchObject({ total: 1, has_more: false, since: String(newest.events[0].id), next_since: newest.events[1].id });
+    expect(after).toMatchObject({
+      total: 1,
+      has_more: false,
+      since: String(newest.events[0].id),
+      next_since: newest.events[1].id,
+    });
     expect((after as any).last_event_time).toBe(newest.events[1].ts);
     const byTime = await t.poll(`/api/v1/jobs/${job.id}/events?since=2000-01-01T00:00:00Z&types=job_created`);
     expect(byTime.events.map((e: JobEvent) => e.type)).toEqual(['job_created']);
@@ -153,7 +169,10 @@ describe('events.jsonl catch-up at start-up', () => {
       const torn = lines[21].slice(0, 25);
       // Append-only: what was there stays byte for byte, the torn fragment on a line of its own.
       expect(text.startsWith(kept + torn + '\n')).toBe(true);
-      const caughtUp = text.slice(kept.length + torn.length + 1).split('\n').filter(Boolean);
+      const caughtUp = text
+        .slice(kept.length + torn.length + 1)
+        .split('\n')
+        .filter(Boolean);
       // The missing lines come first, then whatever the restarted service emitted (job_resumed).
       const missing = lines.length - 21;
       expect(caughtUp.slice(0, missing)).toEqual(lines.slice(21));

@@ -38,20 +38,44 @@ describe('restart recovery', () => {
         body: JSON.stringify({ slug: 'crash', intent: 'survive a SIGKILL' }),
       });
       const job = (await created.json()) as { id: string };
-      await waitFor(async () => (await events(server, token, job.id)).some((e) => e.type === 'stage_started' && e.stage === 'research'), 10000, 'research to start');
+      await waitFor(
+        async () =>
+          (await events(server, token, job.id)).some((e) => e.type === 'stage_started' && e.stage === 'research'),
+        10000,
+        'research to start',
+      );
       server.child.kill('SIGKILL');
       await server.exited;
 
       server = await startServer(configPath, token, dir);
-      await waitFor(async () => (await get(server, token, `/api/v1/jobs/${job.id}`)).status === 'completed', 20000, 'the job to complete');
+      await waitFor(
+        async () => (await get(server, token, `/api/v1/jobs/${job.id}`)).status === 'completed',
+        20000,
+        'the job to complete',
+      );
       const all = await events(server, token, job.id);
       const ids = all.map((e) => e.id);
       ids.slice(1).forEach((id, i) => expect(id).toBeGreaterThan(ids[i]));
       const resumed = all.filter((e) => e.type === 'job_resumed');
       expect(resumed).toHaveLength(1);
-      expect(resumed[0]).toMatchObject({ stage: 'research', payload: { reason: 'restart', stage: 'research', status: 'running' } });
-      const afterResume = all.slice(all.indexOf(resumed[0]) + 1).filter((e) => e.type === 'stage_started').map((e) => e.stage);
-      expect(afterResume).toEqual(['research', 'script', 'storyboard', 'assets', 'animatics', 'audio', 'assemble', 'acceptance']);
+      expect(resumed[0]).toMatchObject({
+        stage: 'research',
+        payload: { reason: 'restart', stage: 'research', status: 'running' },
+      });
+      const afterResume = all
+        .slice(all.indexOf(resumed[0]) + 1)
+        .filter((e) => e.type === 'stage_started')
+        .map((e) => e.stage);
+      expect(afterResume).toEqual([
+        'research',
+        'script',
+        'storyboard',
+        'assets',
+        'animatics',
+        'audio',
+        'assemble',
+        'acceptance',
+      ]);
       expect(all[all.length - 1].type).toBe('job_completed');
       const jsonl = readFileSync(join(dir, 'runs', job.id, 'events.jsonl'), 'utf8')
         .split('\n')

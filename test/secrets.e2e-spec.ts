@@ -27,7 +27,12 @@ describe('the admin token stays secret', () => {
       seen.push(response.text ?? '', JSON.stringify(response.headers));
     const job = await t.createJob({ slug: 'secret', intent: 'keep it' });
     record(await t.http().get(`/api/v1/jobs/${job.id}`).set(t.auth));
-    record(await t.http().get('/api/v1/jobs').set({ Authorization: `Bearer ${t.token}x` }));
+    record(
+      await t
+        .http()
+        .get('/api/v1/jobs')
+        .set({ Authorization: `Bearer ${t.token}x` }),
+    );
     record(await t.http().get(`/api/v1/jobs?access_token=${t.token}`));
     record(await t.http().get(`/api/v1/jobs/${job.id}/events?since=0&access_token=${t.token}`).set(t.auth));
     // A token pasted into the wrong field comes back in no error detail.

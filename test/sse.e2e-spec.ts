@@ -66,7 +66,11 @@ describe('SSE streams', () => {
   it('sends heartbeats at the configured interval without an id line', async () => {
     const job = await t.createJob();
     const sse = await stream(`/api/v1/jobs/${job.id}/events/stream`);
-    await sse.waitFor((frames) => frames.filter((f) => f.json?.type === 'heartbeat').length >= 2, 3000, 'two heartbeats');
+    await sse.waitFor(
+      (frames) => frames.filter((f) => f.json?.type === 'heartbeat').length >= 2,
+      3000,
+      'two heartbeats',
+    );
     const heartbeats = sse.frames.filter((f) => f.json?.type === 'heartbeat');
     for (const frame of heartbeats) {
       expect(frame.id).toBeUndefined();
@@ -109,7 +113,11 @@ describe('SSE streams', () => {
       await waitFor(() => n >= 400, 10000, '400 emitted');
       clearInterval(ticker);
       const all = (await t.poll(`/api/v1/jobs/${job.id}/events?since=0&limit=1000`)).events.map((e) => e.id);
-      await second.waitFor((frames) => frames.some((f) => f.id === String(all[all.length - 1])), 5000, 'the last event');
+      await second.waitFor(
+        (frames) => frames.some((f) => f.id === String(all[all.length - 1])),
+        5000,
+        'the last event',
+      );
       const resumed = second.events().map((e) => e.id);
       expect(resumed[0]).toBe(lastId + 1);
       expect([...received.map((e) => e.id), ...resumed]).toEqual(all);
@@ -127,7 +135,9 @@ describe('SSE streams', () => {
       if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     const all = (await t.poll(`/api/v1/jobs/${job.id}/events?since=0&limit=1000`)).events.map((e) => e.id);
-    const rest = (await t.poll(`/api/v1/jobs/${job.id}/events?since=${all[all.length - 1]}&limit=1000`)).events.map((e) => e.id);
+    const rest = (await t.poll(`/api/v1/jobs/${job.id}/events?since=${all[all.length - 1]}&limit=1000`)).events.map(
+      (e) => e.id,
+    );
     const expected = [...all, ...rest];
     expect(expected).toHaveLength(1901);
     await sse.waitFor((frames) => frames.filter((f) => f.id).length >= 1901, 10000, '1901 events');
@@ -210,7 +220,7 @@ describe('SSE streams', () => {
     await resumed.waitFor((frames) => frames.some((f) => f.id === String(lastId)), 10000, 'the whole history');
     const ids = resumed.events().map((e) => e.id);
     const stored: number[] = [];
-    for (let since = 0; ; ) {
+    for (let since = 0; ;) {
       const page = await t.poll(`/api/v1/jobs/${job.id}/events?since=${since}&limit=1000`);
       stored.push(...page.events.map((e) => e.id));
       if (!page.has_more) break;
@@ -228,7 +238,9 @@ function openSlowReader(baseUrl: string, path: string, token: string): Promise<i
     const net = require('node:net') as typeof import('node:net');
     const socket = net.connect({ host: hostname, port: Number(port), readable: true });
     socket.once('connect', () => {
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+      );
       socket.pause();
       resolve(socket);
     });

@@ -63,7 +63,12 @@ export class AppLogger implements LoggerService {
 
   private fromNest(level: LogLevel, message: unknown, context?: string): void {
     const tag = context && PROJECT_TAGS.has(context) ? context : 'api';
-    const text = message instanceof Error ? (message.stack ?? message.message) : typeof message === 'string' ? message : JSON.stringify(message);
+    const text =
+      message instanceof Error
+        ? (message.stack ?? message.message)
+        : typeof message === 'string'
+          ? message
+          : JSON.stringify(message);
     this.write(level, tag, text);
   }
 }

@@ -20,7 +20,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     if (status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', 'Bearer');
-    response.status(status).json({ statusCode: status, detail: typeof detail === 'string' ? this.redact(detail) : detail });
+    response
+      .status(status)
+      .json({ statusCode: status, detail: typeof detail === 'string' ? this.redact(detail) : detail });
   }
 }
 

@@ -1,4 +1,9 @@
-import { BadRequestException, HttpException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import {
+  BadRequestException,
+  HttpException,
+  PayloadTooLargeException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
 import express, { NextFunction, Request, RequestHandler, Response } from 'express';
 
 interface BodyParserError {
@@ -11,7 +16,9 @@ interface BodyParserError {
 export function jsonBody(limit: string): RequestHandler {
   const parse = express.json({ limit });
   return (request: Request, response: Response, next: NextFunction) =>
-    parse(request, response, (error?: unknown) => next(error ? toHttpError(error as BodyParserError, limit) : undefined));
+    parse(request, response, (error?: unknown) =>
+      next(error ? toHttpError(error as BodyParserError, limit) : undefined),
+    );
 }
 
 function toHttpError(error: BodyParserError, limit: string): HttpException {
@@ -24,6 +31,9 @@ function toHttpError(error: BodyParserError, limit: string): HttpException {
     case 'charset.unsupported':
       return new UnsupportedMediaTypeException(error.message ?? 'Unsupported request body encoding');
     default:
-      return new HttpException(error.message ?? 'Bad request body', error.status && error.status < 500 ? error.status : 400);
+      return new HttpException(
+        error.message ?? 'Bad request body',
+        error.status && error.status < 500 ? error.status : 400,
+      );
   }
 }

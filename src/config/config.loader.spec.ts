@@ -22,15 +22,37 @@ describe('loadConfig', () => {
     expect(shipped.loadedFromFile).toBe(true);
     expect(JSON.parse(JSON.stringify(defaults.config))).toEqual(JSON.parse(JSON.stringify(shipped.config)));
     expect(defaults.config.server.port).toBe(8008);
-    expect(defaults.config.pipeline.stage_timeouts).toEqual({ outline: 30, research: 45, script: 60, storyboard: 120, assets: 180, animatics: 90, audio: 60, assemble: 120, acceptance: 30 });
-    expect(defaults.config.gates.script).toMatchObject({ required: true, auto_approve: false, auto_approve_after_s: null });
-    expect(defaults.config.gates.assemble).toMatchObject({ required: false, auto_approve: true, auto_approve_after_s: 7200 });
+    expect(defaults.config.pipeline.stage_timeouts).toEqual({
+      outline: 30,
+      research: 45,
+      script: 60,
+      storyboard: 120,
+      assets: 180,
+      animatics: 90,
+      audio: 60,
+      assemble: 120,
+      acceptance: 30,
+    });
+    expect(defaults.config.gates.script).toMatchObject({
+      required: true,
+      auto_approve: false,
+      auto_approve_after_s: null,
+    });
+    expect(defaults.config.gates.assemble).toMatchObject({
+      required: false,
+      auto_approve: true,
+      auto_approve_after_s: 7200,
+    });
     expect(defaults.adminToken).toBe('default-admin-token-change-me');
     expect(defaults.isDefaultToken).toBe(true);
   });
 
   it('merges a partial file over the defaults and resolves storage paths against the working dir', () => {
-    const loaded = loadConfig({ path: write('server:\n  port: 9001\nstorage:\n  runs_dir: data/runs\n'), env: {}, cwd: dir });
+    const loaded = loadConfig({
+      path: write('server:\n  port: 9001\nstorage:\n  runs_dir: data/runs\n'),
+      env: {},
+      cwd: dir,
+    });
     expect(loaded.config.server.port).toBe(9001);
     expect(loaded.config.server.host).toBe('127.0.0.1');
     expect(loaded.config.storage.runs_dir).toBe(join(dir, 'data/runs'));
@@ -39,7 +61,10 @@ describe('loadConfig', () => {
 
   it('takes PORT, the token env var and OPERATOR_CONFIG from the environment', () => {
     const path = write('security:\n  admin_token_env: MY_TOKEN\n');
-    const loaded = loadConfig({ env: { OPERATOR_CONFIG: path, PORT: '9100', MY_TOKEN: 's3cret', ADMIN_TOKEN: 'ignored' }, cwd: dir });
+    const loaded = loadConfig({
+      env: { OPERATOR_CONFIG: path, PORT: '9100', MY_TOKEN: 's3cret', ADMIN_TOKEN: 'ignored' },
+      cwd: dir,
+    });
     expect(loaded.path).toBe(path);
     expect(loaded.config.server.port).toBe(9100);
     expect(loaded.adminToken).toBe('s3cret');
@@ -52,11 +77,23 @@ describe('loadConfig', () => {
     ['a top level that is a list', '- 1\n- 2\n', 'the top level must be a mapping'],
     ['a port that is text', 'server:\n  port: abc\n', 'server.port'],
     ['an unknown log level', 'server:\n  log_level: loud\n', 'server.log_level'],
-    ['an unknown gate stage', 'gates:\n  editing: {required: true, auto_approve: false, auto_approve_after_s: null}\n', 'gates.editing is not a stage'],
+    [
+      'an unknown gate stage',
+      'gates:\n  editing: {required: true, auto_approve: false, auto_approve_after_s: null}\n',
+      'gates.editing is not a stage',
+    ],
     ['a gate that is not a mapping', 'gates:\n  script: yes\n', 'gates.script must be a mapping'],
     ['a gate flag of the wrong type', 'gates:\n  script: {required: "sometimes"}\n', 'gates.script.required'],
-    ['an unknown stage timeout', 'pipeline:\n  stage_timeouts: {editing: 5}\n', 'pipeline.stage_timeouts.editing is not a stage'],
-    ['a negative stage timeout', 'pipeline:\n  stage_timeouts: {script: -5}\n', 'pipeline.stage_timeouts.script must be a positive number'],
+    [
+      'an unknown stage timeout',
+      'pipeline:\n  stage_timeouts: {editing: 5}\n',
+      'pipeline.stage_timeouts.editing is not a stage',
+    ],
+    [
+      'a negative stage timeout',
+      'pipeline:\n  stage_timeouts: {script: -5}\n',
+      'pipeline.stage_timeouts.script must be a positive number',
+    ],
     ['an unknown runner', 'pipeline:\n  runner: docker\n', 'pipeline.runner'],
     ['an empty command', 'pipeline:\n  commands: {script: ""}\n', 'pipeline.commands.script'],
     ['zero concurrent jobs', 'pipeline:\n  max_concurrent_jobs: 0\n', 'pipeline.max_concurrent_jobs'],
@@ -77,6 +114,8 @@ describe('loadConfig', () => {
   });
 
   it('refuses a PORT that is not a port', () => {
-    expect(() => loadConfig({ path: join(dir, 'none.yaml'), env: { PORT: 'eighty' }, cwd: dir })).toThrow('PORT must be an integer');
+    expect(() => loadConfig({ path: join(dir, 'none.yaml'), env: { PORT: 'eighty' }, cwd: dir })).toThrow(
+      'PORT must be an integer',
+    );
   });
 });

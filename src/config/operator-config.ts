@@ -117,5 +117,4 @@ export class OperatorConfig {
   @ValidateNested() @Type(() => PipelineConfig) pipeline: PipelineConfig;
   @ValidateNested() @Type(() => EventsConfig) events: EventsConfig;
   @ValidateNested() @Type(() => UiConfig) ui: UiConfig;
-
 }

@@ -8,8 +8,7 @@ export const MAX_LIMIT = 1000;
 
 export type Cursor = { kind: 'id'; id: number; raw: string } | { kind: 'time'; ts: string; raw: string };
 
-const ISO_8601 =
-  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 /** `since`: an event id (digits) or an ISO 8601 timestamp; absent means "no cursor". */
 export function parseCursor(raw: unknown, name = 'since'): Cursor | null {
@@ -50,7 +49,10 @@ export function parseLimit(raw: unknown): number {
 export function parseTypes(raw: unknown): EventType[] | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (typeof raw !== 'string') throw new BadRequestException('types must be given once, as a comma-separated list');
-  const types = raw.split(',').map((type) => type.trim()).filter((type) => type.length > 0);
+  const types = raw
+    .split(',')
+    .map((type) => type.trim())
+    .filter((type) => type.length > 0);
   const unknown = types.find((type) => !isEventType(type));
   if (unknown !== undefined) {
     throw new BadRequestException(`types: "${clip(unknown)}" is not an event type (one of ${EVENT_TYPES.join(', ')})`);
@@ -60,6 +62,7 @@ export function parseTypes(raw: unknown): EventType[] | undefined {
 
 export function parseStage(raw: unknown): Stage | undefined {
   if (raw === undefined || raw === '') return undefined;
-  if (!isStage(raw)) throw new BadRequestException(`stage must be one of ${STAGES.join(', ')}, got "${clip(String(raw))}"`);
+  if (!isStage(raw))
+    throw new BadRequestException(`stage must be one of ${STAGES.join(', ')}, got "${clip(String(raw))}"`);
   return raw;
 }

@@ -33,7 +33,12 @@ export class EventStreamsService {
     return this.polling.poll({ filter, cursor: parseCursor(query.since), limit: parseLimit(query.limit) });
   }
 
-  stream(query: RawEventQuery, lastEventId: string | undefined, response: ServerResponse, jobId?: string): Observable<MessageEvent> {
+  stream(
+    query: RawEventQuery,
+    lastEventId: string | undefined,
+    response: ServerResponse,
+    jobId?: string,
+  ): Observable<MessageEvent> {
     const filter = this.filterOf(query, jobId);
     // A browser's EventSource reconnects to the same URL (with its ?since=) plus Last-Event-ID: the header wins.
     const cursor =
@@ -45,7 +50,8 @@ export class EventStreamsService {
       {
         filter,
         cursor,
-        connectedMessage: filter.jobId && jobId ? `Connected to job ${jobId} event stream` : `Connected to ${scope} event stream`,
+        connectedMessage:
+          filter.jobId && jobId ? `Connected to job ${jobId} event stream` : `Connected to ${scope} event stream`,
         connectedPayload: { job_id: filter.jobId ?? null, operator: 'admin' },
       },
       response,

@@ -62,7 +62,7 @@ export class JsonlWriter implements OnApplicationShutdown {
       const fd = this.handle(jobId);
       // A line torn by a crash stays as it was (append-only); the next line starts on a line of its own.
       if (!endsWithNewline) writeAll(fd, '\n');
-      for (let cursor = lastId; ; ) {
+      for (let cursor = lastId; ;) {
         const page = this.store.eventsAfter({ jobId }, cursor, CATCH_UP_PAGE);
         if (page.length === 0) break;
         writeAll(fd, page.map((event) => JSON.stringify(event) + '\n').join(''));
@@ -117,7 +117,9 @@ export class JsonlWriter implements OnApplicationShutdown {
     this.close(jobId);
     if (!this.behind.has(jobId)) {
       const reason = error instanceof Error ? error.message : String(error);
-      this.logger.error(`Job ${jobId} | events.jsonl append failed (${reason}); the database keeps the event and the file is caught up on the next event or at start-up`);
+      this.logger.error(
+        `Job ${jobId} | events.jsonl append failed (${reason}); the database keeps the event and the file is caught up on the next event or at start-up`,
+      );
     }
     this.behind.add(jobId);
   }

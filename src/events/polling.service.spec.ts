@@ -18,7 +18,12 @@ describe('PollingService on a real SQLite file', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'polling-'));
-    dataSource = new DataSource({ type: 'better-sqlite3', database: join(dir, 'jobs.db'), entities: ENTITIES, migrations: MIGRATIONS });
+    dataSource = new DataSource({
+      type: 'better-sqlite3',
+      database: join(dir, 'jobs.db'),
+      entities: ENTITIES,
+      migrations: MIGRATIONS,
+    });
     await dataSource.initialize();
     await dataSource.runMigrations();
     const db = (dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
@@ -28,7 +33,11 @@ describe('PollingService on a real SQLite file', () => {
     for (let i = 0; i < 100; i++) {
       const jobId = i % 4 === 3 ? OTHER : JOB;
       const type = i % 10 === 0 ? 'gate_pause' : 'stage_log';
-      store.insert({ jobId, type, stage: i < 50 ? 'script' : 'audio', message: `e${i}` }, '2026-11-22T10:00:00.000Z', '{}');
+      store.insert(
+        { jobId, type, stage: i < 50 ? 'script' : 'audio', message: `e${i}` },
+        '2026-11-22T10:00:00.000Z',
+        '{}',
+      );
     }
     store.insert({ jobId: JOB, type: 'stage_log', message: 'later' }, '2026-11-22T10:00:01.000Z', '{}');
   });
@@ -65,7 +74,18 @@ describe('PollingService on a real SQLite file', () => {
 
   it('filters by types, stage and job, and keeps the cursor when nothing is new', () => {
     const pauses = polling.poll({ filter: { types: ['gate_pause'] }, cursor: parseCursor('0'), limit: 100 });
-    expect(pauses.events.map((e) => e.message)).toEqual(['e0', 'e10', 'e20', 'e30', 'e40', 'e50', 'e60', 'e70', 'e80', 'e90']);
+    expect(pauses.events.map((e) => e.message)).toEqual([
+      'e0',
+      'e10',
+      'e20',
+      'e30',
+      'e40',
+      'e50',
+      'e60',
+      'e70',
+      'e80',
+      'e90',
+    ]);
     const audio = polling.poll({ filter: { jobId: OTHER, stage: 'audio' }, cursor: parseCursor('0'), limit: 100 });
     expect(audio.events.every((e) => e.stage === 'audio' && e.job_id === OTHER)).toBe(true);
     const none = polling.poll({ filter: { jobId: JOB }, cursor: parseCursor('100000'), limit: 10 });

@@ -49,11 +49,22 @@ export class GatesService {
       const applied = body.patch ? this.patches.apply(jobId, stage, body.patch) : null;
       const patch = applied?.patch ?? null;
       const decision: GateDecision = { approved: true, by: operator, at, notes, patch, autoApproved: false };
-      this.progression.approveWaitingGate(jobId, stage, decision, GateEvents.approved(jobId, stage, operator, notes, patch), () => {
-        if (applied) this.reportPatch(jobId, stage, operator, applied, false);
-      });
+      this.progression.approveWaitingGate(
+        jobId,
+        stage,
+        decision,
+        GateEvents.approved(jobId, stage, operator, notes, patch),
+        () => {
+          if (applied) this.reportPatch(jobId, stage, operator, applied, false);
+        },
+      );
     } else {
-      this.approveInAdvance(jobId, stage, { approved: true, by: operator, at, notes, patch: null, autoApproved: false }, body);
+      this.approveInAdvance(
+        jobId,
+        stage,
+        { approved: true, by: operator, at, notes, patch: null, autoApproved: false },
+        body,
+      );
     }
     return { message: `Gate ${stage} approved successfully` };
   }
@@ -66,7 +77,14 @@ export class GatesService {
     const operator = body.operator ?? DEFAULT_OPERATOR;
     const notes = body.notes ?? null;
     const patch = body.patch ? this.patches.validate(body.patch, stage) : null;
-    const decision: GateDecision = { approved: false, by: operator, at: new Date().toISOString(), notes, patch, autoApproved: false };
+    const decision: GateDecision = {
+      approved: false,
+      by: operator,
+      at: new Date().toISOString(),
+      notes,
+      patch,
+      autoApproved: false,
+    };
     this.events.emit(GateEvents.rejected(jobId, stage, operator, notes, patch), () => {
       this.assertUndecided(jobId, stage);
       this.progression.assertWaitingAt(jobId, stage, ['needs_approval']);
@@ -132,9 +150,17 @@ export class GatesService {
       this.assertUndecided(jobId, stage);
       const job = this.records.job(jobId);
       if (isTerminal(job.status)) throw new ConflictException(`Job ${jobId} is ${job.status}`);
-      const isAhead = stageIndex(stage) > stageIndex(job.stage) || (stage === job.stage && (job.status === 'queued' || job.status === 'running'));
-      if (!isAhead) throw new ConflictException(`Gate '${stage}' of job ${jobId} is not waiting for a decision: the job is ${job.status} at ${job.stage}`);
-      if (body.patch) throw new BadRequestException(`A patch can only come with the decision on the gate the job waits at; ${stage} has not run yet`);
+      const isAhead =
+        stageIndex(stage) > stageIndex(job.stage) ||
+        (stage === job.stage && (job.status === 'queued' || job.status === 'running'));
+      if (!isAhead)
+        throw new ConflictException(
+          `Gate '${stage}' of job ${jobId} is not waiting for a decision: the job is ${job.status} at ${job.stage}`,
+        );
+      if (body.patch)
+        throw new BadRequestException(
+          `A patch can only come with the decision on the gate the job waits at; ${stage} has not run yet`,
+        );
       this.records.decideGate(jobId, stage, decision);
     });
     this.decisions.write(jobId, stage, decision);

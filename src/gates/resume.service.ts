@@ -37,7 +37,14 @@ export class ResumeService {
     const patch = gate?.patch ? (JSON.parse(gate.patch) as Record<string, unknown>) : null;
     const now = new Date().toISOString();
     if (!patch) {
-      const pending: GateDecision = { approved: null, by: null, at: null, notes: null, patch: null, autoApproved: false };
+      const pending: GateDecision = {
+        approved: null,
+        by: null,
+        at: null,
+        notes: null,
+        patch: null,
+        autoApproved: false,
+      };
       this.events.emit(JobEvents.resumed(jobId, stage), () => {
         this.records.transition(jobId, ['paused'], 'queued', now, { stage });
         this.records.decideGate(jobId, stage, pending);

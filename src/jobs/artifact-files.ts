@@ -40,7 +40,8 @@ export class ArtifactFiles {
       throw notFound();
     }
     const inside = relative(realDir, real);
-    if (inside === '' || inside.startsWith('..') || isAbsolute(inside) || inside.split(sep)[0] === '..') throw notFound();
+    if (inside === '' || inside.startsWith('..') || isAbsolute(inside) || inside.split(sep)[0] === '..')
+      throw notFound();
     if (!lstatSync(real).isFile()) throw notFound();
     return new StreamableFile(createReadStream(real), {
       type: CONTENT_TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream',

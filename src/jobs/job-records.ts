@@ -4,7 +4,9 @@ import { JOB_STATUSES, JobStatus, STAGES, Stage, TERMINAL_STATUSES } from '../co
 import { OperatorConfig } from '../config/operator-config';
 import { Sqlite } from '../database/database.module';
 
-export const ACTIVE_STATUSES: readonly JobStatus[] = JOB_STATUSES.filter((status) => !TERMINAL_STATUSES.includes(status));
+export const ACTIVE_STATUSES: readonly JobStatus[] = JOB_STATUSES.filter(
+  (status) => !TERMINAL_STATUSES.includes(status),
+);
 
 export interface NewJob {
   id: string;
@@ -77,7 +79,13 @@ export class JobRecords {
     this.run(
       `INSERT INTO jobs (id, seq, slug, intent, status, stage, cfg, operator, created_at, updated_at)
        VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, 'queued', 'outline', ?, ?, ?, ?)`,
-      job.id, job.slug, job.intent, JSON.stringify(job.cfg), job.operator, job.now, job.now,
+      job.id,
+      job.slug,
+      job.intent,
+      JSON.stringify(job.cfg),
+      job.operator,
+      job.now,
+      job.now,
     );
     STAGES.forEach((stage: Stage, position) => {
       const gate = this.config.gates[stage];
@@ -86,25 +94,35 @@ export class JobRecords {
       this.run(
         `INSERT INTO gates (job_id, stage, position, required, approved, auto_approved, timeout_seconds)
          VALUES (?, ?, ?, ?, NULL, 0, ?)`,
-        job.id, stage, position, gate.required ? 1 : 0, timeout,
+        job.id,
+        stage,
+        position,
+        gate.required ? 1 : 0,
+        timeout,
       );
     });
   }
 
   job(jobId: string): JobRow {
-    const row = this.statement('SELECT id, seq, slug, status, stage, started_at, deadline_at FROM jobs WHERE id = ?').get(jobId) as JobRow | undefined;
+    const row = this.statement(
+      'SELECT id, seq, slug, status, stage, started_at, deadline_at FROM jobs WHERE id = ?',
+    ).get(jobId) as JobRow | undefined;
     if (!row) throw new NotFoundException(`Job ${jobId} not found`);
     return row;
   }
 
   /** Queued jobs in creation order (the FIFO queue). */
   queuedJobIds(limit: number): string[] {
-    const rows = this.statement(`SELECT id FROM jobs WHERE status = 'queued' ORDER BY seq ASC LIMIT ?`).all(limit) as { id: string }[];
+    const rows = this.statement(`SELECT id FROM jobs WHERE status = 'queued' ORDER BY seq ASC LIMIT ?`).all(limit) as {
+      id: string;
+    }[];
     return rows.map((row) => row.id);
   }
 
   jobIdsWithStatus(status: JobStatus): string[] {
-    return (this.statement('SELECT id FROM jobs WHERE status = ? ORDER BY seq ASC').all(status) as { id: string }[]).map((r) => r.id);
+    return (
+      this.statement('SELECT id FROM jobs WHERE status = ? ORDER BY seq ASC').all(status) as { id: string }[]
+    ).map((r) => r.id);
   }
 
   /** Active jobs whose job_timeout_hours deadline has passed. */
@@ -127,7 +145,13 @@ export class JobRecords {
    * Moves the job to `to` only if its status is one of `from`, checked in the same statement, so two
    * racing requests cannot both succeed. Throws 409 otherwise (inside `alongWith`, that rolls back the event).
    */
-  transition(jobId: string, from: readonly JobStatus[], to: JobStatus, now: string, changes: { stage?: Stage; startedAt?: string; deadlineAt?: string | null } = {}): void {
+  transition(
+    jobId: string,
+    from: readonly JobStatus[],
+    to: JobStatus,
+    now: string,
+    changes: { stage?: Stage; startedAt?: string; deadlineAt?: string | null } = {},
+  ): void {
     const placeholders = from.map(() => '?').join(', ');
     const sets = ['status = ?', 'updated_at = ?'];
     const values: unknown[] = [to, now];
@@ -163,7 +187,8 @@ export class JobRecords {
   }
 
   gate(jobId: string, stage: Stage): GateRow | undefined {
-    return this.statement('SELECT * FROM gates WHERE job_id = ? AND stage = ?').get(jobId, stage) as GateRow | undefined;
+    return this.statement('SELECT * FROM gates WHERE job_id = ? AND stage = ?').get(jobId, stage) as
+      GateRow | undefined;
   }
 
   decideGate(jobId: string, stage: Stage, decision: GateDecision): void {
@@ -171,10 +196,13 @@ export class JobRecords {
       `UPDATE gates SET approved = ?, by = ?, at = ?, notes = ?, patch = ?, auto_approved = ?, auto_approve_at = NULL
        WHERE job_id = ? AND stage = ?`,
       decision.approved === null ? null : decision.approved ? 1 : 0,
-      decision.by, decision.at, decision.notes,
+      decision.by,
+      decision.at,
+      decision.notes,
       decision.patch ? JSON.stringify(decision.patch) : null,
       decision.autoApproved ? 1 : 0,
-      jobId, stage,
+      jobId,
+      stage,
     );
   }
 
@@ -188,8 +216,14 @@ export class JobRecords {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (job_id, path) DO UPDATE SET stage = excluded.stage, kind = excluded.kind, meta = excluded.meta,
          created_at = excluded.created_at, size_bytes = excluded.size_bytes, checksum = excluded.checksum`,
-      jobId, artifact.stage, artifact.kind, artifact.path, JSON.stringify(artifact.meta), artifact.now,
-      artifact.sizeBytes, artifact.checksum,
+      jobId,
+      artifact.stage,
+      artifact.kind,
+      artifact.path,
+      JSON.stringify(artifact.meta),
+      artifact.now,
+      artifact.sizeBytes,
+      artifact.checksum,
     );
   }
 

@@ -24,7 +24,9 @@ export class StateFiles {
       try {
         await this.jobs.writeState(jobId);
       } catch (error) {
-        this.logger.error(`Job ${jobId} | state.json not written: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(
+          `Job ${jobId} | state.json not written: ${error instanceof Error ? error.message : String(error)}`,
+        );
       } finally {
         if (this.running.get(jobId) === next) this.running.delete(jobId);
       }

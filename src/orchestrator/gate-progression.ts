@@ -23,7 +23,13 @@ export class GateProgression {
   ) {}
 
   /** `afterDecision` runs right after the approval event (e.g. a patch applied with it), before completion. */
-  approveWaitingGate(jobId: string, stage: Stage, decision: GateDecision, event: EventInput, afterDecision?: () => void): void {
+  approveWaitingGate(
+    jobId: string,
+    stage: Stage,
+    decision: GateDecision,
+    event: EventInput,
+    afterDecision?: () => void,
+  ): void {
     const next = nextStage(stage);
     const now = decision.at ?? new Date().toISOString();
     this.events.emit(event, () => {
@@ -45,7 +51,9 @@ export class GateProgression {
   assertWaitingAt(jobId: string, stage: Stage, statuses: readonly ('needs_approval' | 'paused')[]): void {
     const job = this.records.job(jobId);
     if (!statuses.includes(job.status as 'needs_approval' | 'paused') || job.stage !== stage) {
-      throw new ConflictException(`Gate '${stage}' of job ${jobId} is not waiting for a decision (job is ${job.status} at ${job.stage})`);
+      throw new ConflictException(
+        `Gate '${stage}' of job ${jobId} is not waiting for a decision (job is ${job.status} at ${job.stage})`,
+      );
     }
   }
 }

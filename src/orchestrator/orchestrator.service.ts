@@ -10,7 +10,13 @@ import { StateFiles } from '../jobs/state-files';
 import { AbortReason, StageLoop } from './stage-loop';
 
 /** Events after which a queued job may be able to start. */
-const QUEUE_EVENTS: ReadonlySet<EventType> = new Set(['job_created', 'gate_approved', 'gate_auto_approved', 'job_resumed', 'patch_applied']);
+const QUEUE_EVENTS: ReadonlySet<EventType> = new Set([
+  'job_created',
+  'gate_approved',
+  'gate_auto_approved',
+  'job_resumed',
+  'patch_applied',
+]);
 
 /**
  * The FIFO queue: queued jobs start in creation order while fewer than pipeline.max_concurrent_jobs

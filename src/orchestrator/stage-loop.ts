@@ -136,14 +136,23 @@ export class StageLoop {
             : String(error);
     try {
       if (stage !== null) {
-        this.events.emit(StageEvents.failed(jobId, stage, message), () => this.records.assertStatus(jobId, ['running']));
+        this.events.emit(StageEvents.failed(jobId, stage, message), () =>
+          this.records.assertStatus(jobId, ['running']),
+        );
       }
       this.events.emit(JobEvents.failed(jobId, message), () =>
-        this.records.transition(jobId, ['running', 'queued', 'needs_approval', 'paused'], 'failed', new Date().toISOString()),
+        this.records.transition(
+          jobId,
+          ['running', 'queued', 'needs_approval', 'paused'],
+          'failed',
+          new Date().toISOString(),
+        ),
       );
     } catch (failure) {
       if (!(failure instanceof ConflictException)) {
-        this.logger.error(`Job ${jobId} | could not record its failure: ${failure instanceof Error ? failure.message : String(failure)}`);
+        this.logger.error(
+          `Job ${jobId} | could not record its failure: ${failure instanceof Error ? failure.message : String(failure)}`,
+        );
       }
     }
   }

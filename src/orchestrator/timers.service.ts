@@ -49,7 +49,12 @@ export class TimersService {
       }
       this.attempt(() => {
         this.events.emit(JobEvents.failed(jobId, 'job timed out'), () =>
-          this.records.transition(jobId, ACTIVE_STATUSES.filter((s) => s !== 'running'), 'failed', now),
+          this.records.transition(
+            jobId,
+            ACTIVE_STATUSES.filter((s) => s !== 'running'),
+            'failed',
+            now,
+          ),
         );
         void this.states.refresh(jobId);
       });

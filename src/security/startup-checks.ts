@@ -29,9 +29,18 @@ export function securitySummary(loaded: LoadedConfig, boundHost: string): Summar
   }
   lines.push(
     loaded.isDefaultToken
-      ? { level: 'warn', message: `The default admin token is in use: set ${security.admin_token_env} to a secret of your own` }
-      : { level: 'log', message: `Admin token taken from ${process.env[security.admin_token_env] ? `$${security.admin_token_env}` : 'security.default_token'}` },
+      ? {
+          level: 'warn',
+          message: `The default admin token is in use: set ${security.admin_token_env} to a secret of your own`,
+        }
+      : {
+          level: 'log',
+          message: `Admin token taken from ${process.env[security.admin_token_env] ? `$${security.admin_token_env}` : 'security.default_token'}`,
+        },
   );
-  lines.push({ level: 'log', message: `Bind ${boundHost}:${server.port}; every /api/v1 route but healthz needs the admin token` });
+  lines.push({
+    level: 'log',
+    message: `Bind ${boundHost}:${server.port}; every /api/v1 route but healthz needs the admin token`,
+  });
   return lines;
 }

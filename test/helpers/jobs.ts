@@ -5,7 +5,7 @@ import { TestApp, waitFor } from './app';
 export async function allEvents(t: TestApp, jobId?: string): Promise<JobEvent[]> {
   const out: JobEvent[] = [];
   const base = jobId ? `/api/v1/jobs/${jobId}/events` : '/api/v1/events';
-  for (let since: number | string = 0; ; ) {
+  for (let since: number | string = 0; ;) {
     const page = await t.poll(`${base}?since=${since}&limit=1000`);
     out.push(...page.events);
     if (!page.has_more) return out;
@@ -37,7 +37,13 @@ export async function waitForGate(t: TestApp, jobId: string, stage: string, time
   );
 }
 
-export async function decide(t: TestApp, jobId: string, action: 'approve' | 'reject', body: Record<string, unknown>, status = 200) {
+export async function decide(
+  t: TestApp,
+  jobId: string,
+  action: 'approve' | 'reject',
+  body: Record<string, unknown>,
+  status = 200,
+) {
   return (await t.http().post(`/api/v1/jobs/${jobId}/${action}`).set(t.auth).send(body).expect(status)).body;
 }
 
@@ -49,10 +55,9 @@ export function milestones(events: JobEvent[]): string[] {
 }
 
 export const NO_GATES = Object.fromEntries(
-  ['outline', 'research', 'script', 'storyboard', 'assets', 'animatics', 'audio', 'assemble', 'acceptance'].map((stage) => [
-    stage,
-    { required: false, auto_approve: false, auto_approve_after_s: null },
-  ]),
+  ['outline', 'research', 'script', 'storyboard', 'assets', 'animatics', 'audio', 'assemble', 'acceptance'].map(
+    (stage) => [stage, { required: false, auto_approve: false, auto_approve_after_s: null }],
+  ),
 );
 
 export function stagesRun(stages: string[]): string[] {

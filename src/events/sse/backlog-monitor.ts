@@ -17,11 +17,11 @@ export class BacklogMonitor {
     private readonly onOverflow: (pending: number) => void,
   ) {
     this.originalWrite = response.write;
-    const monitor = this;
-    response.write = function (this: ServerResponse, ...args: unknown[]) {
-      monitor.written++;
-      return (monitor.originalWrite as (...a: unknown[]) => boolean).apply(this, args);
-    } as ServerResponse['write'];
+    const write = this.originalWrite as (...args: unknown[]) => boolean;
+    response.write = ((...args: unknown[]) => {
+      this.written++;
+      return write.apply(response, args);
+    }) as ServerResponse['write'];
   }
 
   get pending(): number {

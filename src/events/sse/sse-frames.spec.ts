@@ -11,13 +11,21 @@ describe('SSE frames', () => {
     const frame = heartbeatFrame() as StreamOnlyMessage;
     (frame as { id?: string }).id = '7';
     expect(frame.id).toBeUndefined();
-    expect(JSON.parse(frame.data)).toMatchObject({ type: 'heartbeat', message: 'Server alive', stage: null, status: null });
+    expect(JSON.parse(frame.data)).toMatchObject({
+      type: 'heartbeat',
+      message: 'Server alive',
+      stage: null,
+      status: null,
+    });
   });
 
   it('starts with the retry hint and the connected frame', () => {
     const frame = connectedFrame('Connected to job j event stream', { job_id: 'j', operator: 'admin' }, 3000);
     expect(frame.retry).toBe(3000);
     expect(frame.id).toBeUndefined();
-    expect(JSON.parse(frame.data as string)).toMatchObject({ type: 'connected', payload: { job_id: 'j', operator: 'admin' } });
+    expect(JSON.parse(frame.data as string)).toMatchObject({
+      type: 'connected',
+      payload: { job_id: 'j', operator: 'admin' },
+    });
   });
 });

@@ -55,7 +55,9 @@ export class SseService {
       let isLive = request.cursor === null;
       let lastSentId = request.cursor ?? 0;
       const backlog = new BacklogMonitor(response, maxBacklog, (pending) => {
-        this.logger.warn(`SSE client too slow: ${pending} frames waiting (max ${maxBacklog}); closing it so it resumes with Last-Event-ID`);
+        this.logger.warn(
+          `SSE client too slow: ${pending} frames waiting (max ${maxBacklog}); closing it so it resumes with Last-Event-ID`,
+        );
         response.destroy();
       });
       const send = (frame: MessageEvent): void => {

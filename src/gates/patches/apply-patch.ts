@@ -26,7 +26,9 @@ export function applyToText(patch: Patch, content: string): string {
     let end = start + 1;
     while (end < lines.length && !isSectionStart(lines[end], level)) end++;
     const replacement = patch.new_section.replace(/\n+$/, '').split('\n');
-    return [...lines.slice(0, start), ...replacement, ...(end < lines.length ? [''] : []), ...lines.slice(end)].join('\n').replace(/\n{3,}/g, '\n\n');
+    return [...lines.slice(0, start), ...replacement, ...(end < lines.length ? [''] : []), ...lines.slice(end)]
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n');
   }
   return cannot(`${patch.type} needs a JSON artifact`);
 }
@@ -68,7 +70,10 @@ function round(value: number): number {
 }
 
 function applyOperation(operation: JsonPatch, document: Record<string, any>): unknown {
-  const keys = operation.path.split('/').slice(1).map((key) => key.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const keys = operation.path
+    .split('/')
+    .slice(1)
+    .map((key) => key.replace(/~1/g, '/').replace(/~0/g, '~'));
   const last = keys.pop() as string;
   let parent: any = document;
   for (const key of keys) {
@@ -95,7 +100,11 @@ function applyOperation(operation: JsonPatch, document: Record<string, any>): un
  * Validates the patch, reads the stage's artifact, computes the new content in memory and only then
  * replaces the file atomically: a malformed or non-applicable patch changes nothing on disk.
  */
-export function applyPatchToArtifacts(artifactsDir: string, stage: Stage, raw: unknown): { file: string; patch: Patch } {
+export function applyPatchToArtifacts(
+  artifactsDir: string,
+  stage: Stage,
+  raw: unknown,
+): { file: string; patch: Patch } {
   const patch = parsePatch(raw, stage);
   const file = PATCH_TARGETS[patchKind(patch)].file[stage] as string;
   const path = join(artifactsDir, file);

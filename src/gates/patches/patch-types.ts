@@ -10,7 +10,11 @@ export const PATCH_TYPES = [
   {
     type: 'section_replace',
     description: 'Replaces the section that starts at the marker line (up to the next heading of its level).',
-    example: { type: 'section_replace', section_marker: '## Scene 2', new_section: '## Scene 2\nNarrator: A shorter middle.' },
+    example: {
+      type: 'section_replace',
+      section_marker: '## Scene 2',
+      new_section: '## Scene 2\nNarrator: A shorter middle.',
+    },
   },
   {
     type: 'duration_adjust',
@@ -24,7 +28,7 @@ export const PATCH_TYPES = [
   },
   {
     type: 'json_patch',
-    description: 'One RFC 6902-style operation (add, replace, remove) at a JSON pointer of the stage\'s JSON artifact.',
+    description: "One RFC 6902-style operation (add, replace, remove) at a JSON pointer of the stage's JSON artifact.",
     example: { op: 'replace', path: '/sections/0/beats/0/duration', value: 5 },
   },
 ].map((entry) => ({

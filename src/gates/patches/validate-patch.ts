@@ -73,7 +73,12 @@ export function patchKind(patch: Patch): string {
 /** Validates a patch for a stage, returning a clean copy (unknown fields dropped). 400 names the problem. */
 export function parsePatch(raw: unknown, stage: Stage): Patch {
   if (!isObject(raw)) bad('a patch must be a JSON object');
-  const patch = 'type' in raw ? parseTyped(raw) : 'op' in raw ? parseJsonPatch(raw) : bad('a patch needs a "type" (or "op" and "path")');
+  const patch =
+    'type' in raw
+      ? parseTyped(raw)
+      : 'op' in raw
+        ? parseJsonPatch(raw)
+        : bad('a patch needs a "type" (or "op" and "path")');
   const target = PATCH_TARGETS[patchKind(patch)];
   if (!target.stages.includes(stage)) {
     bad(`${patchKind(patch)} applies to ${target.stages.join(', ')}, not to ${stage}`);
@@ -84,10 +89,14 @@ export function parsePatch(raw: unknown, stage: Stage): Patch {
 function parseTyped(raw: Record<string, unknown>): Patch {
   switch (raw.type) {
     case 'text_replace': {
-      if (!Array.isArray(raw.replacements) || raw.replacements.length === 0) bad('replacements must be a non-empty array');
+      if (!Array.isArray(raw.replacements) || raw.replacements.length === 0)
+        bad('replacements must be a non-empty array');
       const replacements = raw.replacements.map((item, i) => {
         if (!isObject(item)) bad(`replacements[${i}] must be an object {old, new}`);
-        return { old: text(item.old, `replacements[${i}].old`, false), new: text(item.new, `replacements[${i}].new`, true) };
+        return {
+          old: text(item.old, `replacements[${i}].old`, false),
+          new: text(item.new, `replacements[${i}].new`, true),
+        };
       });
       return { type: 'text_replace', replacements };
     }
@@ -98,12 +107,17 @@ function parseTyped(raw: Record<string, unknown>): Patch {
         new_section: text(raw.new_section, 'new_section', true),
       };
     case 'duration_adjust': {
-      if (!Array.isArray(raw.beat_adjustments) || raw.beat_adjustments.length === 0) bad('beat_adjustments must be a non-empty array');
+      if (!Array.isArray(raw.beat_adjustments) || raw.beat_adjustments.length === 0)
+        bad('beat_adjustments must be a non-empty array');
       const beat_adjustments = raw.beat_adjustments.map((item, i) => {
         if (!isObject(item)) bad(`beat_adjustments[${i}] must be an object {beat_id, duration}`);
         const duration = finite(item.duration, `beat_adjustments[${i}].duration`);
-        if (duration <= 0 || duration > 3600) bad(`beat_adjustments[${i}].duration must be more than 0 and at most 3600 seconds`);
-        const beatId = typeof item.beat_id === 'number' ? String(item.beat_id) : text(item.beat_id, `beat_adjustments[${i}].beat_id`, false);
+        if (duration <= 0 || duration > 3600)
+          bad(`beat_adjustments[${i}].duration must be more than 0 and at most 3600 seconds`);
+        const beatId =
+          typeof item.beat_id === 'number'
+            ? String(item.beat_id)
+            : text(item.beat_id, `beat_adjustments[${i}].beat_id`, false);
         return { beat_id: beatId, duration };
       });
       return { type: 'duration_adjust', beat_adjustments };
@@ -114,13 +128,18 @@ function parseTyped(raw: Record<string, unknown>): Patch {
       return { type: 'level_adjust', level_change_db: change };
     }
     default:
-      return bad(`unknown patch type ${JSON.stringify(raw.type)?.slice(0, 40)} (one of ${Object.keys(PATCH_TARGETS).filter((k) => k !== 'json_patch').join(', ')}, or {op, path, value})`);
+      return bad(
+        `unknown patch type ${JSON.stringify(raw.type)?.slice(0, 40)} (one of ${Object.keys(PATCH_TARGETS)
+          .filter((k) => k !== 'json_patch')
+          .join(', ')}, or {op, path, value})`,
+      );
   }
 }
 
 function parseJsonPatch(raw: Record<string, unknown>): JsonPatch {
   if (raw.op !== 'add' && raw.op !== 'replace' && raw.op !== 'remove') bad('op must be add, replace or remove');
-  if (typeof raw.path !== 'string' || !/^(\/([^~/]|~[01])*)+$/.test(raw.path)) bad('path must be a JSON pointer such as /sections/0/beats/1/duration');
+  if (typeof raw.path !== 'string' || !/^(\/([^~/]|~[01])*)+$/.test(raw.path))
+    bad('path must be a JSON pointer such as /sections/0/beats/1/duration');
   if (raw.op !== 'remove' && !('value' in raw)) bad(`${raw.op} needs a value`);
   return raw.op === 'remove' ? { op: 'remove', path: raw.path } : { op: raw.op, path: raw.path, value: raw.value };
 }

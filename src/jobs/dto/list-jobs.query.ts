@@ -14,7 +14,9 @@ export function parseListJobsQuery(raw: { status?: unknown; limit?: unknown }): 
   let status: JobStatus | undefined;
   if (raw.status !== undefined && raw.status !== '') {
     if (!isJobStatus(raw.status)) {
-      throw new BadRequestException(`status must be one of ${JOB_STATUSES.join(', ')}, got "${clip(String(raw.status))}"`);
+      throw new BadRequestException(
+        `status must be one of ${JOB_STATUSES.join(', ')}, got "${clip(String(raw.status))}"`,
+      );
     }
     status = raw.status;
   }
@@ -22,7 +24,9 @@ export function parseListJobsQuery(raw: { status?: unknown; limit?: unknown }): 
   if (raw.limit !== undefined && raw.limit !== '') {
     limit = typeof raw.limit === 'string' && /^\d+$/.test(raw.limit) ? Number(raw.limit) : NaN;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_JOB_LIMIT) {
-      throw new BadRequestException(`limit must be an integer from 1 to ${MAX_JOB_LIMIT}, got "${clip(String(raw.limit))}"`);
+      throw new BadRequestException(
+        `limit must be an integer from 1 to ${MAX_JOB_LIMIT}, got "${clip(String(raw.limit))}"`,
+      );
     }
   }
   return { status, limit };

@@ -3,7 +3,10 @@ import { LineLimiter, LineSplitter, truncate } from './line-splitter';
 describe('LineSplitter', () => {
   it.each([
     [['a\nb\n'], ['a', 'b']],
-    [['a', 'b\nc'], ['ab', 'c']],
+    [
+      ['a', 'b\nc'],
+      ['ab', 'c'],
+    ],
     [['one\r\ntwo\r\n'], ['one', 'two']],
     [['no newline at the end'], ['no newline at the end']],
     [['\n\n'], ['', '']],
@@ -20,7 +23,12 @@ describe('LineLimiter', () => {
   it('passes lines up to the per-second cap, then reports the rest as one suppressed line', () => {
     let now = 0;
     const out: string[] = [];
-    const limiter = new LineLimiter(3, 100, (stream, line) => out.push(`${stream}:${line}`), () => now);
+    const limiter = new LineLimiter(
+      3,
+      100,
+      (stream, line) => out.push(`${stream}:${line}`),
+      () => now,
+    );
     for (let i = 0; i < 10; i++) limiter.line('stdout', `l${i}`);
     now = 1000;
     limiter.line('stdout', 'next second');

@@ -24,7 +24,14 @@ function stageFiles(stage: Stage, context: StageContext): Files {
       return {
         'storyboard.json': json({
           sections: [
-            { id: 's1', title: 'Scene 1', beats: [{ id: 'b1', duration: 4, description: 'Title card' }, { id: 'b2', duration: 6, description: 'Hook' }] },
+            {
+              id: 's1',
+              title: 'Scene 1',
+              beats: [
+                { id: 'b1', duration: 4, description: 'Title card' },
+                { id: 'b2', duration: 6, description: 'Hook' },
+              ],
+            },
             { id: 's2', title: 'Scene 2', beats: [{ id: 'b3', duration: 8, description: 'Explainer' }] },
             { id: 's3', title: 'Scene 3', beats: [{ id: 'b4', duration: 3, description: 'Outro' }] },
           ],
@@ -38,7 +45,15 @@ function stageFiles(stage: Stage, context: StageContext): Files {
     case 'animatics':
       return { 'animatics.json': json({ clips: [{ beat_id: 'b1', file: 'b1.mp4' }], fps: 24 }) };
     case 'audio':
-      return { 'audio.json': json({ level_db: -14, tracks: [{ id: 'voice', level_db: -14 }, { id: 'music', level_db: -24 }] }) };
+      return {
+        'audio.json': json({
+          level_db: -14,
+          tracks: [
+            { id: 'voice', level_db: -14 },
+            { id: 'music', level_db: -24 },
+          ],
+        }),
+      };
     case 'assemble':
       return { 'final.mp4': 'placeholder video\n' };
     case 'acceptance':

@@ -1,0 +1,38 @@
+// ESLint (typescript-eslint) with Prettier for layout, and module boundaries as import rules.
+import eslint from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+/** A module may not reach into these modules (STYLE: boundaries checked by a tool, not by hope). */
+const boundary = (modules) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: modules.map((name) => ({
+        group: [`**/${name}/*`, `../${name}/*`],
+        message: `this module may not depend on ${name}/`,
+      })),
+    },
+  ],
+});
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'runs/', 'coverage/', '*.config.js'] },
+  eslint.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  { files: ['src/events/**/*.ts'], rules: boundary(['jobs', 'gates', 'orchestrator', 'health']) },
+  { files: ['src/jobs/**/*.ts'], rules: boundary(['gates', 'orchestrator', 'health']) },
+  { files: ['src/orchestrator/**/*.ts'], rules: boundary(['gates', 'health']) },
+  {
+    files: ['src/config/**/*.ts', 'src/database/**/*.ts', 'src/common/**/*.ts'],
+    rules: boundary(['events', 'jobs', 'gates', 'orchestrator', 'health', 'security']),
+  },
+  { files: ['test/**/*.ts', 'bench/**/*.ts', '**/*.spec.ts'], rules: { 'no-restricted-imports': 'off' } },
+);
