@@ -1,3 +1,4 @@
+import { STAGES } from '../src/common/stages';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -82,8 +83,7 @@ export async function startBenchApp(overrides: Record<string, unknown>): Promise
   };
 }
 
+/** A gates section where no stage pauses. */
 export const NO_GATES = Object.fromEntries(
-  ['outline', 'research', 'script', 'storyboard', 'assets', 'animatics', 'audio', 'assemble', 'acceptance'].map(
-    (stage) => [stage, { required: false, auto_approve: false, auto_approve_after_s: null }],
-  ),
+  STAGES.map((stage) => [stage, { required: false, auto_approve: false, auto_approve_after_s: null }]),
 );

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { EventBus } from '../src/events/event-bus';
+import { StageEvents } from '../src/events/event-catalog';
 import { EventLogger } from '../src/events/event-logger.service';
 import { EventInput } from '../src/events/event.types';
 import { BenchApp, NO_GATES, startBenchApp } from './bench-app';
@@ -25,16 +26,9 @@ const QUIET_JOBS = {
   gates: { ...NO_GATES, outline: { required: true, auto_approve: false, auto_approve_after_s: null } },
 };
 
-function logLine(jobId: string, n: number): EventInput {
-  return {
-    jobId,
-    type: 'stage_log',
-    stage: 'script',
-    status: 'running',
-    message: `bench line ${n}`,
-    payload: { stream: 'stdout', line: `bench line ${n} ${'x'.repeat(60)}` },
-  };
-}
+/** A stage_log of about 100 bytes of payload, like a command's output line. */
+const logLine = (jobId: string, n: number): EventInput =>
+  StageEvents.log(jobId, 'script', 'stdout', `bench line ${n} ${'x'.repeat(60)}`);
 
 async function createJobs(bench: BenchApp, count: number, slug: string): Promise<string[]> {
   const ids: string[] = [];

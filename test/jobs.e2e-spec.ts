@@ -1,20 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { STAGES } from '../src/common/stages';
 import { TestApp, bootTestApp, removeDir } from './helpers/app';
 import { allEvents, waitForStatus } from './helpers/jobs';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const STAGES = [
-  'outline',
-  'research',
-  'script',
-  'storyboard',
-  'assets',
-  'animatics',
-  'audio',
-  'assemble',
-  'acceptance',
-];
 
 describe('jobs', () => {
   let t: TestApp;

@@ -1,22 +1,15 @@
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventBus } from '../src/events/event-bus';
+import { StageEvents } from '../src/events/event-catalog';
 import { EventLogger } from '../src/events/event-logger.service';
 import { EventInput, JobEvent } from '../src/events/event.types';
 import { JsonlWriter } from '../src/events/jsonl-writer';
 import { TestApp, bootTestApp, removeDir } from './helpers/app';
 import { allEvents, waitForStatus } from './helpers/jobs';
 
-function logLine(jobId: string, n: number): EventInput {
-  return {
-    jobId,
-    type: 'stage_log',
-    stage: 'script',
-    status: 'running',
-    message: `line ${n}`,
-    payload: { stream: 'stdout', line: `line ${n}` },
-  };
-}
+/** A stage_log event of the script stage, as a runner's output line makes. */
+const logLine = (jobId: string, n: number): EventInput => StageEvents.log(jobId, 'script', 'stdout', `line ${n}`);
 
 /** Jobs that reach their first gate at once (no commands to run) and then stay quiet. */
 const QUIET_JOBS = {

@@ -1,20 +1,13 @@
 import { EventBus } from '../src/events/event-bus';
+import { StageEvents } from '../src/events/event-catalog';
 import { EventLogger } from '../src/events/event-logger.service';
 import { EventInput } from '../src/events/event.types';
 import { SseService } from '../src/events/sse/sse.service';
 import { TestApp, bootTestApp, removeDir, waitFor } from './helpers/app';
 import { SseClient, openSse } from './helpers/sse';
 
-function logLine(jobId: string, n: number): EventInput {
-  return {
-    jobId,
-    type: 'stage_log',
-    stage: 'script',
-    status: 'running',
-    message: `line ${n}`,
-    payload: { stream: 'stdout', line: `line ${n}` },
-  };
-}
+/** A stage_log event of the script stage, as a runner's output line makes. */
+const logLine = (jobId: string, n: number): EventInput => StageEvents.log(jobId, 'script', 'stdout', `line ${n}`);
 
 function expectIncreasing(ids: number[]): void {
   for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1]);

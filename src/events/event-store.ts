@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Statement } from 'better-sqlite3';
 import { Stage } from '../common/stages';
 import { Sqlite } from '../database/database.module';
+import { StatementCache } from '../database/statement-cache';
 import { EventFilter, EventInput, EventType, JobEvent, makeEvent } from './event.types';
 
 interface EventRow {
@@ -28,9 +29,10 @@ export function toEvent(row: EventRow): JobEvent {
 @Injectable()
 export class EventStore {
   private readonly insertStatement: Statement;
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: StatementCache;
 
-  constructor(private readonly sqlite: Sqlite) {
+  constructor(sqlite: Sqlite) {
+    this.statements = new StatementCache(sqlite.db);
     this.insertStatement = sqlite.db.prepare(
       'INSERT INTO events (job_id, ts, type, stage, status, message, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
@@ -96,12 +98,7 @@ export class EventStore {
   }
 
   private prepare(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.sqlite.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 
   private whereClause(filter: EventFilter): { where: string; params: unknown[] } {

@@ -3,6 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import { JOB_STATUSES, JobStatus, STAGES, Stage, TERMINAL_STATUSES } from '../common/stages';
 import { OperatorConfig } from '../config/operator-config';
 import { Sqlite } from '../database/database.module';
+import { StatementCache } from '../database/statement-cache';
 
 export const ACTIVE_STATUSES: readonly JobStatus[] = JOB_STATUSES.filter(
   (status) => !TERMINAL_STATUSES.includes(status),
@@ -67,12 +68,14 @@ export interface ArtifactRecord {
  */
 @Injectable()
 export class JobRecords {
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: StatementCache;
 
   constructor(
-    private readonly sqlite: Sqlite,
+    sqlite: Sqlite,
     private readonly config: OperatorConfig,
-  ) {}
+  ) {
+    this.statements = new StatementCache(sqlite.db);
+  }
 
   /** The job row and one gate per configured stage. */
   insertJob(job: NewJob): void {
@@ -167,8 +170,8 @@ export class JobRecords {
       sets.push('deadline_at = ?');
       values.push(changes.deadlineAt);
     }
-    const result = this.sqlite.db
-      .prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ? AND status IN (${placeholders})`)
+    const result = this.statements
+      .get(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ? AND status IN (${placeholders})`)
       .run(...values, jobId, ...from);
     if (result.changes === 0) {
       const { status } = this.job(jobId);
@@ -232,11 +235,6 @@ export class JobRecords {
   }
 
   private statement(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.sqlite.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 }

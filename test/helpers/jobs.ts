@@ -1,3 +1,4 @@
+import { STAGES } from '../../src/common/stages';
 import { JobEvent } from '../../src/events/event.types';
 import { TestApp, waitFor } from './app';
 
@@ -54,10 +55,9 @@ export function milestones(events: JobEvent[]): string[] {
     .map((e) => (e.stage ? `${e.type}:${e.stage}` : e.type));
 }
 
+/** A gates section where no stage pauses. */
 export const NO_GATES = Object.fromEntries(
-  ['outline', 'research', 'script', 'storyboard', 'assets', 'animatics', 'audio', 'assemble', 'acceptance'].map(
-    (stage) => [stage, { required: false, auto_approve: false, auto_approve_after_s: null }],
-  ),
+  STAGES.map((stage) => [stage, { required: false, auto_approve: false, auto_approve_after_s: null }]),
 );
 
 export function stagesRun(stages: string[]): string[] {
