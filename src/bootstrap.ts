@@ -8,6 +8,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { jsonBody } from './common/json-body';
 import { LoadedConfig } from './config/config.loader';
 import { negotiateEventStream } from './events/stream-negotiation';
+import { applyHttpHardening } from './security/http-hardening';
 
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT = '1mb';
@@ -28,6 +29,7 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
     // Streams are ended before the server closes; keep-alive sockets left open must not hold the exit.
     forceCloseConnections: true,
   });
+  applyHttpHardening(app, config);
   app.use(negotiateEventStream);
   app.use(jsonBody(BODY_LIMIT));
   app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', `${API_PREFIX}/healthz`] });

@@ -45,6 +45,7 @@ export function defaultConfigObject(): Record<string, unknown> {
         x_frame_options: 'DENY',
         x_xss_protection: '1; mode=block',
       },
+      max_streams_per_client: 20,
     },
     gates: Object.fromEntries(
       STAGES.map((stage) => {
@@ -72,6 +73,7 @@ export function defaultConfigObject(): Record<string, unknown> {
     },
     events: { heartbeat_seconds: 5, sse_retry_ms: 3000, max_backlog: 10000 },
     ui: { enabled: false, port: 7860, share: false, debug: false, features: {} },
+    metrics: { public: false },
   };
 }
 

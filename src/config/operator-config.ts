@@ -61,6 +61,8 @@ export class SecurityConfig {
   @ValidateNested() @Type(() => RateLimitingConfig) rate_limiting: RateLimitingConfig;
   @ValidateNested() @Type(() => CorsConfig) cors: CorsConfig;
   @ValidateNested() @Type(() => SecurityHeadersConfig) security_headers: SecurityHeadersConfig;
+  /** Concurrent SSE streams one client (IP) may hold; one more is a 429. */
+  @IsInt() @Min(1) max_streams_per_client: number;
 }
 
 export class GateConfig {
@@ -108,6 +110,11 @@ export class UiConfig {
   @IsObject() features: Record<string, unknown>;
 }
 
+export class MetricsConfig {
+  /** true: GET /metrics needs no token (for a scraper on a trusted network). */
+  @IsBoolean() public: boolean;
+}
+
 export class OperatorConfig {
   @ValidateNested() @Type(() => ServerConfig) server: ServerConfig;
   @ValidateNested() @Type(() => SecurityConfig) security: SecurityConfig;
@@ -117,4 +124,5 @@ export class OperatorConfig {
   @ValidateNested() @Type(() => PipelineConfig) pipeline: PipelineConfig;
   @ValidateNested() @Type(() => EventsConfig) events: EventsConfig;
   @ValidateNested() @Type(() => UiConfig) ui: UiConfig;
+  @ValidateNested() @Type(() => MetricsConfig) metrics: MetricsConfig;
 }

@@ -36,7 +36,7 @@ export class EventStreamsService {
   stream(
     query: RawEventQuery,
     lastEventId: string | undefined,
-    response: ServerResponse,
+    connection: { response: ServerResponse; client: string },
     jobId?: string,
   ): Observable<MessageEvent> {
     const filter = this.filterOf(query, jobId);
@@ -48,13 +48,14 @@ export class EventStreamsService {
     const scope = filter.jobId ? `job ${filter.jobId}` : 'global';
     return this.sse.stream(
       {
+        client: connection.client,
         filter,
         cursor,
         connectedMessage:
           filter.jobId && jobId ? `Connected to job ${jobId} event stream` : `Connected to ${scope} event stream`,
         connectedPayload: { job_id: filter.jobId ?? null, operator: 'admin' },
       },
-      response,
+      connection.response,
     );
   }
 

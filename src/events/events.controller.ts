@@ -30,7 +30,7 @@ export class JobEventsController {
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() request: Request,
   ): Observable<MessageEvent> {
-    return this.streams.stream(query, lastEventId, responseOf(request), jobId);
+    return this.streams.stream(query, lastEventId, connectionOf(request), jobId);
   }
 }
 
@@ -51,11 +51,11 @@ export class GlobalEventsController {
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() request: Request,
   ): Observable<MessageEvent> {
-    return this.streams.stream(query, lastEventId, responseOf(request));
+    return this.streams.stream(query, lastEventId, connectionOf(request));
   }
 }
 
-function responseOf(request: Request): ServerResponse {
+function connectionOf(request: Request): { response: ServerResponse; client: string } {
   if (!request.res) throw new NotFoundException('No response to stream to');
-  return request.res;
+  return { response: request.res, client: request.ip ?? request.socket.remoteAddress ?? 'unknown' };
 }

@@ -1,4 +1,5 @@
 import { Controller, Get, Res } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../security/auth.decorators';
 import { HealthReport, HealthService } from './health.service';
@@ -9,6 +10,7 @@ export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Public()
+  @SkipThrottle()
   @Get(['healthz', 'api/v1/healthz'])
   check(@Res({ passthrough: true }) response: Response): HealthReport {
     const report = this.health.check();

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { ConfigReportService } from './config-report.service';
+import { ConfigController } from './config.controller';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 
-@Module({ controllers: [HealthController], providers: [HealthService] })
+@Module({ controllers: [HealthController, ConfigController], providers: [HealthService, ConfigReportService] })
 export class HealthModule {}

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { JobIdPipe } from '../common/job-id.pipe';
+import { CountsAsJobCreation } from '../security/rate-limit.guard';
 import { CreateJobDto } from './dto/create-job.dto';
 import { OperatorDto } from './dto/operator.dto';
 import { parseListJobsQuery } from './dto/list-jobs.query';
@@ -11,6 +12,7 @@ export class JobsController {
   constructor(private readonly jobs: JobsService) {}
 
   @Post()
+  @CountsAsJobCreation()
   create(@Body() body: CreateJobDto): Promise<JobView> {
     return this.jobs.create(body);
   }

@@ -41,6 +41,8 @@ export async function bootTestApp(overrides: Record<string, unknown> = {}, exist
   const config = mergeDeep(
     {
       server: { host: '127.0.0.1', port: 0, log_level: 'debug' },
+      // Tests create jobs by the dozen; the rate-limit tests turn this back on.
+      security: { rate_limiting: { enabled: false } },
       storage: { db_path: join(dir, 'jobs.db'), runs_dir: join(dir, 'runs') },
       events: { heartbeat_seconds: 5 },
     },

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { Injectable, Logger, MessageEvent } from '@nestjs/common';
+import { HttpException, HttpStatus, Injectable, Logger, MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { OperatorConfig } from '../../config/operator-config';
 import { EventBus } from '../event-bus';
@@ -11,6 +11,8 @@ import { connectedFrame, eventFrame, heartbeatFrame } from './sse-frames';
 const REPLAY_PAGE = 500;
 
 export interface StreamRequest {
+  /** Who opens it (the client IP), for security.max_streams_per_client. */
+  client: string;
   filter: EventFilter;
   /** Replay stored events after this id first; null = live events only. */
   cursor: number | null;
@@ -36,6 +38,7 @@ export function matchesFilter(filter: EventFilter, event: JobEvent): boolean {
 export class SseService {
   private readonly logger = new Logger('events');
   private open = 0;
+  private readonly openByClient = new Map<string, number>();
 
   constructor(
     private readonly config: OperatorConfig,
@@ -49,8 +52,16 @@ export class SseService {
 
   stream(request: StreamRequest, response: ServerResponse): Observable<MessageEvent> {
     const { max_backlog: maxBacklog, heartbeat_seconds: heartbeatSeconds, sse_retry_ms: retryMs } = this.config.events;
+    const maxPerClient = this.config.security.max_streams_per_client;
+    if ((this.openByClient.get(request.client) ?? 0) >= maxPerClient) {
+      throw new HttpException(
+        `Too many open event streams: at most ${maxPerClient} per client; close one first`,
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
     return new Observable<MessageEvent>((subscriber) => {
       this.open++;
+      this.openByClient.set(request.client, (this.openByClient.get(request.client) ?? 0) + 1);
       let stopped = false;
       let isLive = request.cursor === null;
       let lastSentId = request.cursor ?? 0;
@@ -110,6 +121,9 @@ export class SseService {
       return () => {
         stopped = true;
         this.open--;
+        const left = (this.openByClient.get(request.client) ?? 1) - 1;
+        if (left > 0) this.openByClient.set(request.client, left);
+        else this.openByClient.delete(request.client);
         live.unsubscribe();
         clearInterval(heartbeat);
         backlog.dispose();

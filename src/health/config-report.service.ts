@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigError, loadConfig } from '../config/config.loader';
+import { ConfigSource } from '../config/config.module';
+import { OperatorConfig } from '../config/operator-config';
+import { HealthService } from './health.service';
+
+export interface ValidationReport {
+  valid: boolean;
+  message: string;
+  timestamp: string;
+}
+
+/** GET /config/operator and POST /config/validate (SPEC §7, §11). */
+@Injectable()
+export class ConfigReportService {
+  constructor(
+    private readonly config: OperatorConfig,
+    private readonly source: ConfigSource,
+    private readonly health: HealthService,
+  ) {}
+
+  /** The running config without any token: the default token is left out, not masked. */
+  sanitized(): Record<string, unknown> {
+    const copy = JSON.parse(JSON.stringify(this.config)) as { security: Record<string, unknown> };
+    delete copy.security.default_token;
+    return { ...copy, source: { path: this.source.path, loaded_from_file: this.source.loadedFromFile } };
+  }
+
+  /** Re-reads the config file and checks the database and the runs dir; never throws. */
+  validate(): ValidationReport {
+    const timestamp = new Date().toISOString();
+    try {
+      const reloaded = loadConfig({ path: this.source.path });
+      const report = this.health.check();
+      if (!report.ok) {
+        const problems = Object.entries(report.services).filter(([, state]) => !state.startsWith('healthy'));
+        return { valid: false, message: problems.map(([name, state]) => `${name}: ${state}`).join('; '), timestamp };
+      }
+      const origin = reloaded.loadedFromFile ? reloaded.path : `no file at ${reloaded.path}: built-in defaults`;
+      return { valid: true, message: `Configuration valid (${origin}); database and runs dir usable`, timestamp };
+    } catch (error) {
+      const message = error instanceof ConfigError ? error.message : `Could not check: ${String(error)}`;
+      return { valid: false, message, timestamp };
+    }
+  }
+}

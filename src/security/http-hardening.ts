@@ -1,0 +1,49 @@
+import { INestApplication } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { OperatorConfig } from '../config/operator-config';
+
+/** "default-src 'self'; img-src *" → { 'default-src': ["'self'"], 'img-src': ['*'] } for helmet. */
+export function cspDirectives(policy: string): Record<string, string[]> {
+  const directives: Record<string, string[]> = {};
+  for (const part of policy.split(';')) {
+    const [name, ...values] = part.trim().split(/\s+/);
+    if (name) directives[name] = values;
+  }
+  return directives;
+}
+
+/**
+ * Security headers (helmet) and CORS from `security.*` (SPEC §3), on every response — SSE included,
+ * since Nest's stream writer keeps headers set before it.
+ */
+export function applyHttpHardening(app: INestApplication, config: OperatorConfig): void {
+  const headers = config.security.security_headers;
+  if (headers.enabled) {
+    app.use(
+      helmet({
+        contentSecurityPolicy: { useDefaults: false, directives: cspDirectives(headers.content_security_policy) },
+        strictTransportSecurity: { maxAge: headers.hsts_seconds, includeSubDomains: true },
+        xContentTypeOptions: headers.x_content_type_options.toLowerCase() === 'nosniff',
+        xFrameOptions: { action: headers.x_frame_options.toLowerCase() === 'sameorigin' ? 'sameorigin' : 'deny' },
+        // helmet only writes "0" (today's advice); the reference's configured value is kept instead.
+        xXssProtection: false,
+      }),
+    );
+    app.use((_request: Request, response: Response, next: NextFunction) => {
+      response.setHeader('X-XSS-Protection', headers.x_xss_protection);
+      next();
+    });
+  }
+  const cors = config.security.cors;
+  if (cors.enabled) {
+    app.enableCors({
+      origin: cors.allow_origins,
+      credentials: cors.allow_credentials,
+      methods: cors.allow_methods,
+      allowedHeaders: cors.allow_headers,
+      exposedHeaders: cors.expose_headers,
+      maxAge: cors.max_age,
+    });
+  }
+}

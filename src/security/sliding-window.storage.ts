@@ -1,0 +1,37 @@
+import { ThrottlerStorage } from '@nestjs/throttler';
+import { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
+
+/** Stale keys are swept once the map holds this many clients. */
+const SWEEP_AT = 10_000;
+
+/**
+ * A sliding-window log (SPEC §11): a request counts against the `ttl` before it, not against a fixed
+ * minute, so no burst at a window's edge doubles the limit. A refused request is not recorded.
+ */
+export class SlidingWindowStorage implements ThrottlerStorage {
+  private readonly hits = new Map<string, number[]>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+    const now = this.now();
+    if (this.hits.size >= SWEEP_AT) this.sweep(now, ttl);
+    const recent = (this.hits.get(key) ?? []).filter((at) => at > now - ttl);
+    const isBlocked = recent.length >= limit;
+    if (!isBlocked) recent.push(now);
+    this.hits.set(key, recent);
+    const secondsUntilRoom = Math.max(1, Math.ceil((recent[0] + ttl - now) / 1000));
+    return {
+      totalHits: isBlocked ? recent.length + 1 : recent.length,
+      timeToExpire: secondsUntilRoom,
+      isBlocked,
+      timeToBlockExpire: isBlocked ? secondsUntilRoom : 0,
+    };
+  }
+
+  private sweep(now: number, ttl: number): void {
+    for (const [key, times] of this.hits) {
+      if (times.every((at) => at <= now - ttl)) this.hits.delete(key);
+    }
+  }
+}
