@@ -38,9 +38,21 @@ export function securitySummary(loaded: LoadedConfig, boundHost: string): Summar
           message: `Admin token taken from ${process.env[security.admin_token_env] ? `$${security.admin_token_env}` : 'security.default_token'}`,
         },
   );
-  lines.push({
-    level: 'log',
-    message: `Bind ${boundHost}:${server.port}; every /api/v1 route but healthz needs the admin token`,
-  });
+  const { rate_limiting: limits, cors, security_headers: headers } = security;
+  const rate = limits.enabled
+    ? `on (${limits.api_requests_per_minute}+${limits.burst_size} requests, ${limits.job_creation_per_minute} job creations a minute per client)`
+    : 'OFF';
+  lines.push(
+    {
+      level: 'log',
+      message: `Bind ${boundHost}:${server.port}; every /api/v1 route but healthz needs the admin token`,
+    },
+    {
+      level: 'log',
+      message:
+        `Rate limits ${rate}; CORS ${cors.enabled ? `on for ${cors.allow_origins.join(', ') || 'no origin'}` : 'off'}; ` +
+        `security headers ${headers.enabled ? 'on' : 'OFF'}; at most ${security.max_streams_per_client} streams per client`,
+    },
+  );
   return lines;
 }
