@@ -30,6 +30,7 @@ export default tseslint.config(
   { files: ['src/events/**/*.ts'], rules: boundary(['jobs', 'gates', 'orchestrator', 'health']) },
   { files: ['src/jobs/**/*.ts'], rules: boundary(['gates', 'orchestrator', 'health']) },
   { files: ['src/orchestrator/**/*.ts'], rules: boundary(['gates', 'health']) },
+  { files: ['src/metrics/**/*.ts'], rules: boundary(['events', 'jobs', 'gates', 'orchestrator', 'health']) },
   {
     files: ['src/config/**/*.ts', 'src/database/**/*.ts', 'src/common/**/*.ts'],
     rules: boundary(['events', 'jobs', 'gates', 'orchestrator', 'health', 'security']),

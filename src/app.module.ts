@@ -7,6 +7,7 @@ import { EventsModule } from './events/events.module';
 import { GatesModule } from './gates/gates.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OrchestratorModule } from './orchestrator/orchestrator.module';
 import { SecurityModule } from './security/security.module';
 
@@ -19,6 +20,7 @@ export class AppModule {
         ConfigModule.forRoot(loaded),
         ScheduleModule.forRoot(),
         DatabaseModule,
+        MetricsModule,
         SecurityModule,
         EventsModule,
         JobsModule,

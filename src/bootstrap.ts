@@ -8,6 +8,8 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { jsonBody } from './common/json-body';
 import { LoadedConfig } from './config/config.loader';
 import { negotiateEventStream } from './events/stream-negotiation';
+import { httpMetrics } from './metrics/http-metrics';
+import { MetricsService } from './metrics/metrics.service';
 import { applyHttpHardening } from './security/http-hardening';
 
 export const API_PREFIX = 'api/v1';
@@ -29,10 +31,11 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
     // Streams are ended before the server closes; keep-alive sockets left open must not hold the exit.
     forceCloseConnections: true,
   });
+  app.use(httpMetrics(app.get(MetricsService)));
   applyHttpHardening(app, config);
   app.use(negotiateEventStream);
   app.use(jsonBody(BODY_LIMIT));
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', `${API_PREFIX}/healthz`] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', `${API_PREFIX}/healthz`, 'metrics'] });
   app.useGlobalFilters(new HttpExceptionFilter((text) => logger.redact(text)));
   app.useGlobalPipes(
     new ValidationPipe({

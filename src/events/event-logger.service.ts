@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Sqlite } from '../database/database.module';
+import { MetricsService } from '../metrics/metrics.service';
 import { consoleLevel, formatConsoleLine } from './console-line';
 import { EventBus } from './event-bus';
 import { EventStore } from './event-store';
@@ -20,6 +21,7 @@ export class EventLogger {
     private readonly store: EventStore,
     private readonly jsonl: JsonlWriter,
     private readonly bus: EventBus,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -28,6 +30,7 @@ export class EventLogger {
    * throws and nothing is published.
    */
   emit(input: EventInput, alongWith?: () => void): JobEvent {
+    const started = process.hrtime.bigint();
     const ts = new Date().toISOString();
     const payload = input.payload ?? {};
     const payloadJson = JSON.stringify(payload);
@@ -50,6 +53,7 @@ export class EventLogger {
     this.jsonl.append(published);
     this.printConsoleLine(event);
     this.bus.publish(published);
+    this.metrics.eventEmitted(event.type, Number(process.hrtime.bigint() - started) / 1e9);
     return event;
   }
 

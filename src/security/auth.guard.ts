@@ -2,7 +2,8 @@ import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AdminToken } from '../config/config.module';
-import { ACCEPTS_QUERY_TOKEN, IS_PUBLIC } from './auth.decorators';
+import { OperatorConfig } from '../config/operator-config';
+import { ACCEPTS_QUERY_TOKEN, IS_PUBLIC, METRICS_ROUTE } from './auth.decorators';
 import { bearerToken, tokensMatch } from './token';
 
 /** Every route needs the admin token (SPEC §4) unless marked @Public(). The holder is the operator `admin`. */
@@ -11,11 +12,13 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly token: AdminToken,
+    private readonly config: OperatorConfig,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    if (this.config.metrics.public && this.reflector.getAllAndOverride<boolean>(METRICS_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<Request>();
     let given = bearerToken(request.headers.authorization);
     if (given === null && this.reflector.getAllAndOverride<boolean>(ACCEPTS_QUERY_TOKEN, targets)) {

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { HttpException, HttpStatus, Injectable, Logger, MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { OperatorConfig } from '../../config/operator-config';
+import { MetricsService } from '../../metrics/metrics.service';
 import { EventBus } from '../event-bus';
 import { EventStore } from '../event-store';
 import { EventFilter, JobEvent } from '../event.types';
@@ -44,6 +45,7 @@ export class SseService {
     private readonly config: OperatorConfig,
     private readonly store: EventStore,
     private readonly bus: EventBus,
+    private readonly metrics: MetricsService,
   ) {}
 
   get openStreams(): number {
@@ -61,6 +63,7 @@ export class SseService {
     }
     return new Observable<MessageEvent>((subscriber) => {
       this.open++;
+      this.metrics.streamOpened();
       this.openByClient.set(request.client, (this.openByClient.get(request.client) ?? 0) + 1);
       let stopped = false;
       let isLive = request.cursor === null;
@@ -121,6 +124,7 @@ export class SseService {
       return () => {
         stopped = true;
         this.open--;
+        this.metrics.streamClosed();
         const left = (this.openByClient.get(request.client) ?? 1) - 1;
         if (left > 0) this.openByClient.set(request.client, left);
         else this.openByClient.delete(request.client);

@@ -1,0 +1,17 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import { MetricsPublicIfConfigured } from '../security/auth.decorators';
+import { MetricsService } from './metrics.service';
+
+/** GET /metrics (outside /api/v1), Prometheus text format; token required unless metrics.public. */
+@Controller()
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  @Get('metrics')
+  @MetricsPublicIfConfigured()
+  @Header('Content-Type', new Registry().contentType)
+  render(): Promise<string> {
+    return this.metrics.render();
+  }
+}
