@@ -27,6 +27,8 @@ describe('restart recovery', () => {
       stringify({
         server: { log_level: 'info' },
         gates: NO_GATES,
+        // These tests poll in a loop, far beyond the default 70 requests a minute.
+        security: { rate_limiting: { enabled: false } },
         storage: { db_path: join(dir, 'jobs.db'), runs_dir: join(dir, 'runs') },
         pipeline: { simulate: { stage_seconds: 0.4 } },
       }),

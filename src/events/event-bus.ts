@@ -1,10 +1,10 @@
-import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import { PublishedEvent } from './event.types';
 
 /** The live feed: every stored event, in id order, to every subscriber (SSE streams are filtered views). */
 @Injectable()
-export class EventBus implements BeforeApplicationShutdown {
+export class EventBus implements OnApplicationShutdown {
   private readonly subject = new Subject<PublishedEvent>();
   readonly events$: Observable<PublishedEvent> = this.subject.asObservable();
 
@@ -16,8 +16,7 @@ export class EventBus implements BeforeApplicationShutdown {
     return this.subject.observed ? (this.subject as unknown as { observers: unknown[] }).observers.length : 0;
   }
 
-  /** Ends every live stream before the HTTP server closes (which waits for open connections). */
-  beforeApplicationShutdown(): void {
+  onApplicationShutdown(): void {
     this.subject.complete();
   }
 }

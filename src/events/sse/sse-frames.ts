@@ -5,8 +5,8 @@ import { JobEvent } from '../event.types';
 export interface StreamOnlyFrame {
   ts: string;
   timestamp: string;
-  type: 'connected' | 'heartbeat';
-  event_type: 'connected' | 'heartbeat';
+  type: 'connected' | 'heartbeat' | 'shutdown';
+  event_type: 'connected' | 'heartbeat' | 'shutdown';
   stage: null;
   status: null;
   message: string;
@@ -52,4 +52,9 @@ export function heartbeatFrame(): MessageEvent {
 /** A stored event: its database id is the frame's `id:`, the cursor a reconnect resumes from. */
 export function eventFrame(event: JobEvent, json: string = JSON.stringify(event)): MessageEvent {
   return { id: String(event.id), data: json };
+}
+
+/** The last frame of every stream when the service stops (SPEC §11); the client reconnects with Last-Event-ID. */
+export function shutdownFrame(): MessageEvent {
+  return new StreamOnlyMessage(JSON.stringify(streamOnly('shutdown', 'Server shutting down', {})));
 }

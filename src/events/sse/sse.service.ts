@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { HttpException, HttpStatus, Injectable, Logger, MessageEvent } from '@nestjs/common';
+import { BeforeApplicationShutdown, HttpException, HttpStatus, Injectable, Logger, MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { OperatorConfig } from '../../config/operator-config';
 import { MetricsService } from '../../metrics/metrics.service';
@@ -7,9 +7,11 @@ import { EventBus } from '../event-bus';
 import { EventStore } from '../event-store';
 import { EventFilter, JobEvent } from '../event.types';
 import { BacklogMonitor } from './backlog-monitor';
-import { connectedFrame, eventFrame, heartbeatFrame } from './sse-frames';
+import { connectedFrame, eventFrame, heartbeatFrame, shutdownFrame } from './sse-frames';
 
 const REPLAY_PAGE = 500;
+/** How long a stream's last frames may take to flush at shutdown. */
+const SHUTDOWN_FLUSH_MS = 1000;
 
 export interface StreamRequest {
   /** Who opens it (the client IP), for security.max_streams_per_client. */
@@ -36,10 +38,12 @@ export function matchesFilter(filter: EventFilter, event: JobEvent): boolean {
  * emit() is synchronous too, so no event falls between them; ids at or below the last sent are dropped.
  */
 @Injectable()
-export class SseService {
+export class SseService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('events');
   private open = 0;
   private readonly openByClient = new Map<string, number>();
+  /** Ends each open stream with a shutdown frame; resolves once its response is finished. */
+  private readonly closers = new Set<() => Promise<void>>();
 
   constructor(
     private readonly config: OperatorConfig,
@@ -47,6 +51,11 @@ export class SseService {
     private readonly bus: EventBus,
     private readonly metrics: MetricsService,
   ) {}
+
+  /** Before the HTTP server closes: every stream gets its `shutdown` frame and ends. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.closers].map((close) => close()));
+  }
 
   get openStreams(): number {
     return this.open;
@@ -85,6 +94,19 @@ export class SseService {
       };
 
       send(connectedFrame(request.connectedMessage, request.connectedPayload, retryMs));
+      const closeForShutdown = async (): Promise<void> => {
+        send(shutdownFrame());
+        subscriber.complete();
+        if (response.writableFinished) return;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS);
+          response.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      };
+      this.closers.add(closeForShutdown);
       const live = this.bus.events$.subscribe({
         next: ({ event, json }) => {
           if (isLive && event.id > lastSentId && matchesFilter(request.filter, event)) sendEvent(event, json);
@@ -123,6 +145,7 @@ export class SseService {
 
       return () => {
         stopped = true;
+        this.closers.delete(closeForShutdown);
         this.open--;
         this.metrics.streamClosed();
         const left = (this.openByClient.get(request.client) ?? 1) - 1;
