@@ -10,9 +10,10 @@ import { EventEntity } from './entities/event.entity';
 import { GateEntity } from './entities/gate.entity';
 import { JobEntity } from './entities/job.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
+import { EventRetention1763990000000 } from './migrations/1763990000000-event-retention';
 
 export const ENTITIES = [JobEntity, GateEntity, ArtifactEntity, EventEntity];
-export const MIGRATIONS = [InitialSchema1763900000000];
+export const MIGRATIONS = [InitialSchema1763900000000, EventRetention1763990000000];
 
 /**
  * The raw better-sqlite3 handle of TypeORM's single connection. Writes that must commit together

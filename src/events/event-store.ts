@@ -89,6 +89,21 @@ export class EventStore {
     return (this.prepare('SELECT DISTINCT job_id FROM events').all() as { job_id: string }[]).map((r) => r.job_id);
   }
 
+  /** The newest event id retention removed, from this job or from any (0: nothing removed). */
+  prunedThrough(jobId?: string): number {
+    const sql = jobId
+      ? 'SELECT COALESCE(events_pruned_through, 0) AS id FROM jobs WHERE id = ?'
+      : 'SELECT COALESCE(MAX(events_pruned_through), 0) AS id FROM jobs';
+    const row = (jobId ? this.prepare(sql).get(jobId) : this.prepare(sql).get()) as { id: number } | undefined;
+    return row?.id ?? 0;
+  }
+
+  /** The oldest event still stored, of this job or of all (null: none). */
+  oldestId(jobId?: string): number | null {
+    const sql = jobId ? 'SELECT MIN(id) AS id FROM events WHERE job_id = ?' : 'SELECT MIN(id) AS id FROM events';
+    return ((jobId ? this.prepare(sql).get(jobId) : this.prepare(sql).get()) as { id: number | null }).id;
+  }
+
   jobExists(jobId: string): boolean {
     return this.prepare('SELECT 1 FROM jobs WHERE id = ?').get(jobId) !== undefined;
   }

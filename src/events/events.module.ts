@@ -6,11 +6,21 @@ import { EventStreamsService } from './event-streams.service';
 import { GlobalEventsController, JobEventsController } from './events.controller';
 import { JsonlWriter } from './jsonl-writer';
 import { PollingService } from './polling.service';
+import { RetentionService } from './retention.service';
 import { SseService } from './sse/sse.service';
 
 @Module({
   controllers: [JobEventsController, GlobalEventsController],
-  providers: [EventStore, EventBus, JsonlWriter, EventLogger, PollingService, SseService, EventStreamsService],
+  providers: [
+    EventStore,
+    EventBus,
+    JsonlWriter,
+    EventLogger,
+    PollingService,
+    SseService,
+    EventStreamsService,
+    RetentionService,
+  ],
   exports: [EventLogger, EventBus, SseService],
 })
 export class EventsModule implements OnModuleInit {

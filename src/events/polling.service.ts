@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EventStore } from './event-store';
 import { Cursor } from './event-query';
 import { EventFilter, JobEvent } from './event.types';
+import { HistoryTruncated, historyTruncation } from './history-truncation';
 
 export interface PollQuery {
   filter: EventFilter;
@@ -18,6 +19,8 @@ export interface PollResponse {
   since: string | null;
   timestamp: string;
   next_since: string | number;
+  /** Present only when retention removed events after the cursor (SPEC §11). */
+  history_truncated?: HistoryTruncated;
 }
 
 /** `?since=` polling (SPEC §7): with a cursor the oldest page after it, without one the newest page. */
@@ -34,6 +37,7 @@ export class PollingService {
     const hasMore = events.length > limit;
     if (hasMore) events = cursor === null ? events.slice(1) : events.slice(0, limit);
     const last = events.at(-1);
+    const truncated = cursor === null ? null : historyTruncation(this.store, filter, this.cursorId(filter, cursor));
     return {
       job_id: filter.jobId ?? null,
       events,
@@ -43,7 +47,13 @@ export class PollingService {
       since: cursor?.raw ?? null,
       timestamp: new Date().toISOString(),
       next_since: last ? last.id : nextSinceWithoutEvents(cursor),
+      ...(truncated ? { history_truncated: truncated } : {}),
     };
+  }
+
+  /** A timestamp cursor stands for the last stored event at or before it. */
+  private cursorId(filter: EventFilter, cursor: Cursor): number {
+    return cursor.kind === 'id' ? cursor.id : this.store.lastIdAtOrBefore(filter, cursor.ts);
   }
 }
 

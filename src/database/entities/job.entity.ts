@@ -19,6 +19,8 @@ export class JobEntity {
   @Column('text', { nullable: true }) started_at: string | null;
   /** When pipeline.job_timeout_hours runs out; stored so a restart keeps it. */
   @Column('text', { nullable: true }) deadline_at: string | null;
+  /** The newest event id retention removed from this job (events.jsonl keeps them all). */
+  @Column('integer', { nullable: true }) events_pruned_through: number | null;
   @OneToMany(() => GateEntity, (gate) => gate.job) gates: GateEntity[];
   @OneToMany(() => ArtifactEntity, (artifact) => artifact.job) artifacts: ArtifactEntity[];
 }

@@ -7,7 +7,8 @@ import { EventBus } from '../event-bus';
 import { EventStore } from '../event-store';
 import { EventFilter, JobEvent } from '../event.types';
 import { BacklogMonitor } from './backlog-monitor';
-import { connectedFrame, eventFrame, heartbeatFrame, shutdownFrame } from './sse-frames';
+import { StreamOnlyMessage, connectedFrame, eventFrame, heartbeatFrame, shutdownFrame } from './sse-frames';
+import { historyTruncation } from '../history-truncation';
 
 const REPLAY_PAGE = 500;
 /** How long a stream's last frames may take to flush at shutdown. */
@@ -94,6 +95,8 @@ export class SseService implements BeforeApplicationShutdown {
       };
 
       send(connectedFrame(request.connectedMessage, request.connectedPayload, retryMs));
+      const truncated = request.cursor === null ? null : historyTruncation(this.store, request.filter, request.cursor);
+      if (truncated) send(new StreamOnlyMessage(JSON.stringify(truncated)));
       const closeForShutdown = async (): Promise<void> => {
         send(shutdownFrame());
         subscriber.complete();
