@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { AppLogger, LineSink } from './common/app-logger';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { jsonBody } from './common/json-body';
+import { serveOpenApi } from './common/openapi';
 import { LoadedConfig } from './config/config.loader';
 import { negotiateEventStream } from './events/stream-negotiation';
 import { httpMetrics } from './metrics/http-metrics';
@@ -46,6 +47,7 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
     }),
   );
   app.set('x-powered-by', false);
+  serveOpenApi(app);
   return app;
 }
 

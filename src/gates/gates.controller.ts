@@ -1,3 +1,7 @@
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/dto/api-errors.decorator';
+import { MessageSchema } from '../common/dto/error.schema';
+import { DecisionFileSchema, GateDecisionsSchema, GateStatusSchema, ResumeResultSchema } from './dto/gates.schema';
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { JobIdPipe } from '../common/job-id.pipe';
 import { OperatorDto } from '../jobs/dto/operator.dto';
@@ -5,6 +9,9 @@ import { GateDecisionDto } from './dto/gate-decision.dto';
 import { GatesService } from './gates.service';
 import { ResumeResult, ResumeService } from './resume.service';
 
+@ApiTags('gates')
+@ApiBearerAuth()
+@ApiErrors(401, 404, 429)
 @Controller('jobs/:id')
 export class GatesController {
   constructor(
@@ -14,33 +21,45 @@ export class GatesController {
 
   @Post('approve')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Approve the waiting gate, or a later gate in advance' })
+  @ApiOkResponse({ type: MessageSchema })
+  @ApiErrors(400, 409)
   approve(@Param('id', JobIdPipe) jobId: string, @Body() body: GateDecisionDto): { message: string } {
     return this.gates.approve(jobId, body);
   }
 
   @Post('reject')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Reject the waiting gate (the job becomes paused)' })
+  @ApiOkResponse({ type: MessageSchema })
+  @ApiErrors(400, 409)
   reject(@Param('id', JobIdPipe) jobId: string, @Body() body: GateDecisionDto): { message: string } {
     return this.gates.reject(jobId, body);
   }
 
   @Post('resume')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Resume a paused job' })
+  @ApiOkResponse({ type: ResumeResultSchema })
+  @ApiErrors(400, 409)
   resume(@Param('id', JobIdPipe) jobId: string, @Body() body: OperatorDto): ResumeResult {
     return this.resumes.resume(jobId, body.operator);
   }
 
   @Get('gates/status')
+  @ApiOkResponse({ type: GateStatusSchema })
   status(@Param('id', JobIdPipe) jobId: string) {
     return this.gates.status(jobId);
   }
 
   @Get('gates/decisions')
+  @ApiOkResponse({ type: GateDecisionsSchema })
   decisions(@Param('id', JobIdPipe) jobId: string) {
     return this.gates.decisionsOf(jobId);
   }
 
   @Get('gates/:stage/decision')
+  @ApiOkResponse({ type: DecisionFileSchema })
   decision(@Param('id', JobIdPipe) jobId: string, @Param('stage') stage: string): unknown {
     return this.gates.decisionFile(jobId, stage);
   }

@@ -1,3 +1,5 @@
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthReportSchema } from './dto/health.schema';
 import { Controller, Get, Res } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
@@ -5,12 +7,15 @@ import { Public } from '../security/auth.decorators';
 import { HealthReport, HealthService } from './health.service';
 
 /** `/healthz` at the root and under /api/v1, without a token (SPEC §7); 503 when unhealthy. */
+@ApiTags('health')
 @Controller()
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Public()
   @SkipThrottle()
+  @ApiOkResponse({ type: HealthReportSchema })
+  @ApiServiceUnavailableResponse({ type: HealthReportSchema })
   @Get(['healthz', 'api/v1/healthz'])
   check(@Res({ passthrough: true }) response: Response): HealthReport {
     const report = this.health.check();

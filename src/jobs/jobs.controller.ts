@@ -1,3 +1,7 @@
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/dto/api-errors.decorator';
+import { MessageSchema } from '../common/dto/error.schema';
+import { JobSchema } from './dto/job.schema';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { JobIdPipe } from '../common/job-id.pipe';
 import { CountsAsJobCreation } from '../security/rate-limit.guard';
@@ -7,28 +11,44 @@ import { parseListJobsQuery } from './dto/list-jobs.query';
 import { JobView } from './job.views';
 import { JobsService } from './jobs.service';
 
+@ApiTags('jobs')
+@ApiBearerAuth()
+@ApiErrors(401, 429)
 @Controller('jobs')
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}
 
   @Post()
+  @ApiOperation({ summary: 'Create a job; it is queued and starts by itself' })
+  @ApiCreatedResponse({ type: JobSchema })
+  @ApiErrors(400, 413)
   @CountsAsJobCreation()
   create(@Body() body: CreateJobDto): Promise<JobView> {
     return this.jobs.create(body);
   }
 
   @Get()
+  @ApiOperation({ summary: 'Jobs, newest first' })
+  @ApiQuery({ name: 'status', required: false })
+  @ApiQuery({ name: 'limit', required: false, description: '1–1000, default 100' })
+  @ApiOkResponse({ type: [JobSchema] })
+  @ApiErrors(400)
   list(@Query() query: { status?: unknown; limit?: unknown }): Promise<JobView[]> {
     return this.jobs.list(parseListJobsQuery(query));
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: JobSchema })
+  @ApiErrors(404)
   get(@Param('id', JobIdPipe) id: string): Promise<JobView> {
     return this.jobs.get(id);
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a job that is not finished' })
+  @ApiOkResponse({ type: MessageSchema })
+  @ApiErrors(404, 409)
   cancel(@Param('id', JobIdPipe) id: string, @Body() body: OperatorDto): Promise<{ message: string }> {
     return this.jobs.cancel(id, body.operator);
   }
