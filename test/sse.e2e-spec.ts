@@ -200,8 +200,9 @@ describe('SSE streams', () => {
     const job = await t.createJob();
     const slow = await openSlowReader(t.baseUrl, `/api/v1/jobs/${job.id}/events/stream`, t.token);
     await waitFor(() => sse.openStreams === 1, 2000, 'the slow stream');
-    const big = 'x'.repeat(4000);
-    for (let i = 0; i < 3000 && sse.openStreams > 0; i++) {
+    // Enough data to fill the socket buffers (loopback buffers can grow to megabytes) and then the backlog.
+    const big = 'x'.repeat(8000);
+    for (let i = 0; i < 20000 && sse.openStreams > 0; i++) {
       emitter.emit({ ...logLine(job.id, i), payload: { stream: 'stdout', line: big } });
       if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
