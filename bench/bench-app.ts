@@ -1,4 +1,3 @@
-import { STAGES } from '../src/common/stages';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -7,83 +6,148 @@ import { join } from 'node:path';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { stringify } from 'yaml';
 import { createApp } from '../src/bootstrap';
+import { STAGES } from '../src/common/stages';
 import { loadConfig } from '../src/config/config.loader';
+
+export interface HttpResult {
+  status: number;
+  body: any;
+}
 
 export interface BenchApp {
   app: NestExpressApplication;
   baseUrl: string;
   token: string;
-  agent: http.Agent;
-  request: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
+  dir: string;
+  /** One request over the bench's keep-alive agent, the body parsed as JSON. */
+  request: (method: string, path: string, body?: unknown) => Promise<HttpResult>;
+  /**
+   * Drops the agent's idle keep-alive sockets. Call it after a long synchronous loop: the server's
+   * keep-alive timer may have expired meanwhile, and reusing such a socket races with its close.
+   */
+  freshConnections: () => void;
   close: () => Promise<void>;
 }
 
-/** The real app on a temp dir, its console lines going to a file (the bench's "console to a file"). */
-export async function startBenchApp(overrides: Record<string, unknown>): Promise<BenchApp> {
+/** Temp dirs not removed yet: removed on the way out, even after Ctrl-C. */
+const liveDirs = new Set<string>();
+process.once('exit', () => {
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+});
+process.once('SIGINT', () => process.exit(130));
+
+/**
+ * The real app (createApp, as `npm start` builds it) on a fresh temp dir: a YAML config written
+ * there, a real SQLite file in WAL mode, a real runs dir, HTTP on 127.0.0.1 on a free port, and the
+ * console lines written synchronously to a file (what `npm start > console.log` does).
+ */
+export async function startBenchApp(overrides: Record<string, unknown> = {}): Promise<BenchApp> {
   const dir = mkdtempSync(join(tmpdir(), 'jobevents-bench-'));
+  liveDirs.add(dir);
   const token = 'bench-token-0123456789abcdef';
   const configPath = join(dir, 'operator.yaml');
-  writeFileSync(
-    configPath,
-    stringify({
-      server: { log_level: 'info' },
-      security: { rate_limiting: { enabled: false } },
-      storage: { db_path: join(dir, 'jobs.db'), runs_dir: join(dir, 'runs') },
-      ...overrides,
-    }),
+  const config = mergeDeep(
+    {
+      server: { host: '127.0.0.1', port: 0, log_level: 'info' },
+      security: {
+        rate_limiting: { enabled: false },
+        // All SSE subscribers of the bench come from one address.
+        max_streams_per_client: 1000,
+      },
+      // 100,000 events over a handful of jobs: retention's per-job cap must not be what is measured.
+      storage: { db_path: join(dir, 'jobs.db'), runs_dir: join(dir, 'runs'), max_events_per_job: 10_000_000 },
+    },
+    overrides,
   );
+  writeFileSync(configPath, stringify(config));
   const consoleFd = openSync(join(dir, 'console.log'), 'a');
   const loaded = loadConfig({ path: configPath, env: { ADMIN_TOKEN: token }, cwd: dir });
   const app = await createApp(loaded, { logSink: (line) => writeSync(consoleFd, line + '\n') });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  // A long synchronous emit loop outlives the server's keep-alive timeout: a reused socket may be reset.
-  const request = async (method: string, path: string, body?: unknown) => {
-    try {
-      return await send(method, path, body);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') throw error;
-      return send(method, path, body);
-    }
-  };
-  const send = (method: string, path: string, body?: unknown) =>
-    new Promise<{ status: number; body: any }>((resolve, reject) => {
+  let agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+  const request = (method: string, path: string, body?: unknown) =>
+    new Promise<HttpResult>((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = http.request(
-        `${baseUrl}${path}`,
-        {
-          method,
-          agent,
-          headers: { Authorization: `Bearer ${token}`, ...(payload ? { 'Content-Type': 'application/json' } : {}) },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null }));
-        },
-      );
+      const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+      if (payload !== undefined) headers['Content-Type'] = 'application/json';
+      const req = http.request(`${baseUrl}${path}`, { method, agent, headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+        res.on('error', reject);
+      });
       req.on('error', reject);
       req.end(payload);
     });
+
   return {
     app,
     baseUrl,
     token,
-    agent,
+    dir,
     request,
+    freshConnections: () => {
+      agent.destroy();
+      agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    },
     close: async () => {
       agent.destroy();
-      await app.close();
-      closeSync(consoleFd);
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await app.close();
+      } finally {
+        closeSync(consoleFd);
+        rmSync(dir, { recursive: true, force: true });
+        liveDirs.delete(dir);
+      }
     },
   };
+}
+
+/** Creates jobs over HTTP, one after the other; returns their ids. */
+export async function createJobs(bench: BenchApp, count: number, slug: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const { status, body } = await bench.request('POST', '/api/v1/jobs', { slug: `${slug}-${i}`, intent: 'benchmark' });
+    if (status !== 201) throw new Error(`POST /api/v1/jobs answered ${status}: ${JSON.stringify(body)}`);
+    ids.push(body.id as string);
+  }
+  return ids;
 }
 
 /** A gates section where no stage pauses. */
 export const NO_GATES = Object.fromEntries(
   STAGES.map((stage) => [stage, { required: false, auto_approve: false, auto_approve_after_s: null }]),
 );
+
+/**
+ * Jobs that stay quiet while the bench emits its own events: the command runner with no commands
+ * finishes `outline` at once, its gate waits for a decision nobody makes, and the other jobs wait
+ * in the queue (max_concurrent_jobs 1).
+ */
+export const QUIET_JOBS = {
+  pipeline: { runner: 'command', commands: {}, max_concurrent_jobs: 1 },
+  gates: { ...NO_GATES, outline: { required: true, auto_approve: false, auto_approve_after_s: null } },
+};
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function mergeDeep(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = base[key];
+    out[key] = isObject(value) && isObject(current) ? mergeDeep(current, value) : value;
+  }
+  return out;
+}

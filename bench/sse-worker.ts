@@ -1,35 +1,73 @@
 import http from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { openStream } from './sse-client';
+import { OpenStream, openStream } from './sse-client';
+import { nowMs } from './stats';
 
 /**
- * The SSE subscribers of the bench, in a thread of their own (as real clients are not in the
- * server's process): opens the streams, says "ready", and records when each event's frame was parsed.
+ * The bench's SSE subscribers, in a thread of their own so they do not share the server's event loop
+ * (real clients are other processes). Protocol with the main thread:
+ *   → { type: 'ready' }                     every stream has parsed its `connected` frame
+ *   ← { type: 'finish', lastId, graceMs }   the main thread has emitted everything, lastId the last
+ *   → { type: 'done', clients: Arrival[] }  each client saw lastId (or the grace time ran out)
  */
-interface Job {
-  url: string;
+export interface SseWorkerInput {
   token: string;
-  clients: number;
-  expected: number;
+  streams: { url: string; scope: string }[];
 }
 
-async function run({ url, token, clients, expected }: Job): Promise<void> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: clients + 1 });
-  const arrivals: [number, number][][] = Array.from({ length: clients }, () => []);
-  const streams = await Promise.all(
-    arrivals.map((list) =>
-      openStream(url, token, agent, (id) => list.push([id, performance.timeOrigin + performance.now()])),
-    ),
-  );
-  parentPort?.postMessage({ type: 'ready' });
-  const deadline = Date.now() + 30_000;
-  while (arrivals.some((list) => list.length < expected) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+export interface Arrival {
+  scope: string;
+  /** Ids of the stored-event frames, in the order parsed. */
+  ids: number[];
+  /** When each was parsed (nowMs, the clock the main thread stamps emits with). */
+  at: number[];
+  /** The server ended the stream before the bench closed it. */
+  endedEarly: boolean;
+}
+
+export type WorkerMessage = { type: 'ready' } | { type: 'done'; clients: Arrival[] } | { type: 'error'; message: string };
+export type MainMessage = { type: 'finish'; lastId: number; graceMs: number };
+
+async function run({ token, streams }: SseWorkerInput): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('sse-worker runs as a worker thread');
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const clients: Arrival[] = streams.map(({ scope }) => ({ scope, ids: [], at: [], endedEarly: false }));
+  let closing = false;
+  let opened: OpenStream[] = [];
+  try {
+    opened = await Promise.all(
+      streams.map(({ url }, i) =>
+        openStream(url, token, agent, {
+          onEvent: (id) => {
+            const client = clients[i];
+            client.at.push(nowMs());
+            client.ids.push(id);
+          },
+          onEnd: () => {
+            if (!closing) clients[i].endedEarly = true;
+          },
+        }),
+      ),
+    );
+  } catch (error) {
+    agent.destroy();
+    port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    port.close();
+    return;
   }
-  for (const stream of streams) stream.close();
+  port.postMessage({ type: 'ready' } satisfies WorkerMessage);
+
+  const finish = await new Promise<MainMessage>((resolve) => port.once('message', resolve));
+  const deadline = nowMs() + finish.graceMs;
+  const complete = (client: Arrival) => client.endedEarly || client.ids.at(-1) === finish.lastId;
+  while (!clients.every(complete) && nowMs() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+
+  closing = true;
+  for (const stream of opened) stream.close();
   agent.destroy();
-  parentPort?.postMessage({ type: 'done', arrivals });
+  port.postMessage({ type: 'done', clients } satisfies WorkerMessage);
+  port.close();
 }
 
-void run(workerData as Job);
+void run(workerData as SseWorkerInput);

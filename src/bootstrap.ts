@@ -7,6 +7,7 @@ import { AppLogger, LineSink } from './common/app-logger';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { jsonBody } from './common/json-body';
 import { serveOpenApi } from './common/openapi';
+import { requestLog } from './common/request-log';
 import { LoadedConfig } from './config/config.loader';
 import { negotiateEventStream } from './events/stream-negotiation';
 import { httpMetrics } from './metrics/http-metrics';
@@ -33,6 +34,7 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
     forceCloseConnections: true,
   });
   app.use(httpMetrics(app.get(MetricsService)));
+  if (logger.isEnabled('debug')) app.use(requestLog());
   applyHttpHardening(app, config);
   app.use(negotiateEventStream);
   app.use(jsonBody(BODY_LIMIT));

@@ -47,6 +47,8 @@ describe('the admin token stays secret', () => {
     await waitFor(() => t.logs().includes('gate_approved'), 3000, 'the approval to be logged');
 
     expect(t.logs().length).toBeGreaterThan(0);
+    // Request lines are logged (at debug) with the query token redacted.
+    expect(t.logs()).toContain('access_token=***');
     const token = Buffer.from(t.token);
     for (const text of [...seen, t.logs()]) expect(text.includes(t.token)).toBe(false);
     const files = filesUnder(t.dir).filter((path) => !path.endsWith('operator.yaml'));

@@ -84,6 +84,8 @@ export async function bootTestApp(overrides: Record<string, unknown> = {}, exist
         .map((line) => JSON.parse(line) as JobEvent),
     close: async () => {
       await app.close();
+      // Every log line of every test app: the admin token must be in none of them.
+      if (readIfExists(logFile).includes(token)) throw new Error(`The admin token appeared in ${logFile}`);
     },
   };
 }
