@@ -56,7 +56,12 @@ export interface OpenStream {
  * Opens an SSE stream with a raw http.get and resolves once its `connected` frame has been parsed
  * (the subscription exists on the server from then on); rejects on any other status than 200.
  */
-export function openStream(url: string, token: string, agent: http.Agent, handlers: StreamHandlers): Promise<OpenStream> {
+export function openStream(
+  url: string,
+  token: string,
+  agent: http.Agent,
+  handlers: StreamHandlers,
+): Promise<OpenStream> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (error: Error) => {

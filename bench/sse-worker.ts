@@ -25,7 +25,8 @@ export interface Arrival {
   endedEarly: boolean;
 }
 
-export type WorkerMessage = { type: 'ready' } | { type: 'done'; clients: Arrival[] } | { type: 'error'; message: string };
+export type WorkerMessage =
+  { type: 'ready' } | { type: 'done'; clients: Arrival[] } | { type: 'error'; message: string };
 export type MainMessage = { type: 'finish'; lastId: number; graceMs: number };
 
 async function run({ token, streams }: SseWorkerInput): Promise<void> {
