@@ -15,6 +15,7 @@ import { JsonlWriter } from './jsonl-writer';
 @Injectable()
 export class EventLogger {
   private readonly logger = new Logger('events');
+  private lastTsMs: number | null = null;
 
   constructor(
     private readonly sqlite: Sqlite,
@@ -31,7 +32,7 @@ export class EventLogger {
    */
   emit(input: EventInput, alongWith?: () => void): JobEvent {
     const started = process.hrtime.bigint();
-    const ts = new Date().toISOString();
+    const ts = this.nextTs();
     const payload = input.payload ?? {};
     const payloadJson = JSON.stringify(payload);
     const insert = (): number => {
@@ -55,6 +56,16 @@ export class EventLogger {
     this.bus.publish(published);
     this.metrics.eventEmitted(event.type, Number(process.hrtime.bigint() - started) / 1e9);
     return event;
+  }
+
+  /**
+   * Now, but never before the previous event: ts then grows with id (a clock stepping back cannot
+   * reorder them), which lets a timestamp cursor be turned into an id cursor by a binary search.
+   */
+  private nextTs(): string {
+    this.lastTsMs ??= Date.parse(this.store.lastTs() ?? '') || 0;
+    this.lastTsMs = Math.max(Date.now(), this.lastTsMs);
+    return new Date(this.lastTsMs).toISOString();
   }
 
   private printConsoleLine(event: JobEvent): void {

@@ -58,13 +58,6 @@ export class EventStore {
     return this.rows(sql, [afterId, ...params, limit]);
   }
 
-  /** The oldest `limit` matching events with ts > since (an ISO UTC string), ascending. */
-  eventsAfterTime(filter: EventFilter, since: string, limit: number): JobEvent[] {
-    const { where, params } = this.whereClause(filter);
-    const sql = `SELECT * FROM events WHERE ts > ? ${where} ORDER BY id ASC LIMIT ?`;
-    return this.rows(sql, [since, ...params, limit]);
-  }
-
   /** The newest `limit` matching events, ascending. */
   newestEvents(filter: EventFilter, limit: number): JobEvent[] {
     const { where, params } = this.whereClause(filter);
@@ -72,11 +65,39 @@ export class EventStore {
     return this.rows(sql, [...params, limit]).reverse();
   }
 
-  /** The id a timestamp cursor stands for: the last event at or before that time (0 if none). */
-  lastIdAtOrBefore(filter: EventFilter, ts: string): number {
-    const { where, params } = this.whereClause(filter);
-    const sql = `SELECT COALESCE(MAX(id), 0) AS id FROM events WHERE ts <= ? ${where}`;
-    return (this.prepare(sql).get(ts, ...params) as { id: number }).id;
+  /**
+   * The id a timestamp cursor stands for: the last event stored at or before that time (0 if none).
+   * `ts` never decreases as ids grow (EventLogger keeps it monotonic), so a binary search over the
+   * primary key finds it in ~17 index seeks for 100,000 events, where a `WHERE ts <= ?` would scan.
+   */
+  lastIdAtOrBefore(ts: string): number {
+    const firstAtOrAfter = this.prepare('SELECT id, ts FROM events WHERE id >= ? ORDER BY id LIMIT 1');
+    const bounds = this.prepare(
+      'SELECT COALESCE(MIN(id), 1) AS low, COALESCE(MAX(id), 0) AS high FROM events',
+    ).get() as {
+      low: number;
+      high: number;
+    };
+    let found = 0;
+    let low = bounds.low;
+    let high = bounds.high;
+    while (low <= high) {
+      const middle = Math.floor((low + high) / 2);
+      const row = firstAtOrAfter.get(middle) as { id: number; ts: string } | undefined;
+      if (!row || row.id > high) high = middle - 1;
+      else if (row.ts <= ts) {
+        found = row.id;
+        low = row.id + 1;
+      } else high = middle - 1;
+    }
+    return found;
+  }
+
+  /** The newest stored ts (null when empty), so emit() can keep ts monotonic across restarts. */
+  lastTs(): string | null {
+    return (
+      (this.prepare('SELECT ts FROM events ORDER BY id DESC LIMIT 1').get() as { ts: string } | undefined)?.ts ?? null
+    );
   }
 
   lastIdOfJob(jobId: string): number {

@@ -62,7 +62,7 @@ export class EventStreamsService {
   private cursorId(filter: EventFilter, since: unknown): number | null {
     const cursor = parseCursor(since);
     if (cursor === null) return null;
-    return cursor.kind === 'id' ? cursor.id : this.store.lastIdAtOrBefore(filter, cursor.ts);
+    return cursor.kind === 'id' ? cursor.id : this.store.lastIdAtOrBefore(cursor.ts);
   }
 
   private filterOf(query: RawEventQuery, pathJobId?: string): EventFilter {

@@ -20,6 +20,8 @@ export class JsonlWriter implements OnApplicationShutdown {
   private readonly logger = new Logger('events');
   private readonly handles = new Map<string, number>();
   private readonly behind = new Set<string>();
+  /** Jobs whose file this process has brought up to the database once; a later reopen just appends. */
+  private readonly checked = new Set<string>();
 
   constructor(
     private readonly paths: RunPaths,
@@ -32,7 +34,7 @@ export class JsonlWriter implements OnApplicationShutdown {
    * (in id order) before anything new is added to it.
    */
   append({ event, json }: PublishedEvent): void {
-    if (this.behind.has(event.job_id) || !this.handles.has(event.job_id)) {
+    if (this.behind.has(event.job_id) || !this.checked.has(event.job_id)) {
       this.catchUp(event.job_id, 1);
       return;
     }
@@ -70,6 +72,7 @@ export class JsonlWriter implements OnApplicationShutdown {
         cursor = page[page.length - 1].id;
       }
       this.behind.delete(jobId);
+      this.checked.add(jobId);
       if (appended > expected) {
         this.logger.warn(`Job ${jobId} | events.jsonl caught up with ${appended - expected} line(s) from the database`);
       }

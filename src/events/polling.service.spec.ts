@@ -91,4 +91,16 @@ describe('PollingService on a real SQLite file', () => {
     const none = polling.poll({ filter: { jobId: JOB }, cursor: parseCursor('100000'), limit: 10 });
     expect(none).toMatchObject({ events: [], total: 0, has_more: false, last_event_time: null, next_since: 100000 });
   });
+
+  it('turns a timestamp into the last id at or before it by binary search, across gaps in the ids (runs last: it deletes rows)', () => {
+    expect(store.lastIdAtOrBefore('2026-11-22T09:59:59.999Z')).toBe(0);
+    expect(store.lastIdAtOrBefore('2026-11-22T10:00:00.000Z')).toBe(100);
+    expect(store.lastIdAtOrBefore('2026-11-22T10:00:00.500Z')).toBe(100);
+    expect(store.lastIdAtOrBefore('2030-01-01T00:00:00.000Z')).toBe(101);
+    const db = (dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
+    db.prepare('DELETE FROM events WHERE id BETWEEN 40 AND 100').run();
+    expect(store.lastIdAtOrBefore('2026-11-22T10:00:00.000Z')).toBe(39);
+    expect(store.lastIdAtOrBefore('2026-11-22T10:00:00.999Z')).toBe(39);
+    expect(store.lastIdAtOrBefore('2026-11-22T10:00:01.000Z')).toBe(101);
+  });
 });

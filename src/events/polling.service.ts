@@ -32,12 +32,11 @@ export class PollingService {
     // One row more than asked tells whether more lie beyond this page.
     let events: JobEvent[];
     if (cursor === null) events = this.store.newestEvents(filter, limit + 1);
-    else if (cursor.kind === 'id') events = this.store.eventsAfter(filter, cursor.id, limit + 1);
-    else events = this.store.eventsAfterTime(filter, cursor.ts, limit + 1);
+    else events = this.store.eventsAfter(filter, this.cursorId(cursor), limit + 1);
     const hasMore = events.length > limit;
     if (hasMore) events = cursor === null ? events.slice(1) : events.slice(0, limit);
     const last = events.at(-1);
-    const truncated = cursor === null ? null : historyTruncation(this.store, filter, this.cursorId(filter, cursor));
+    const truncated = cursor === null ? null : historyTruncation(this.store, filter, this.cursorId(cursor));
     return {
       job_id: filter.jobId ?? null,
       events,
@@ -51,9 +50,9 @@ export class PollingService {
     };
   }
 
-  /** A timestamp cursor stands for the last stored event at or before it. */
-  private cursorId(filter: EventFilter, cursor: Cursor): number {
-    return cursor.kind === 'id' ? cursor.id : this.store.lastIdAtOrBefore(filter, cursor.ts);
+  /** A timestamp cursor means "events with ts after it": the last stored event at or before it is the id cursor. */
+  private cursorId(cursor: Cursor): number {
+    return cursor.kind === 'id' ? cursor.id : this.store.lastIdAtOrBefore(cursor.ts);
   }
 }
 
