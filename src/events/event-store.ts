@@ -72,15 +72,13 @@ export class EventStore {
    */
   lastIdAtOrBefore(ts: string): number {
     const firstAtOrAfter = this.prepare('SELECT id, ts FROM events WHERE id >= ? ORDER BY id LIMIT 1');
-    const bounds = this.prepare(
-      'SELECT COALESCE(MIN(id), 1) AS low, COALESCE(MAX(id), 0) AS high FROM events',
-    ).get() as {
-      low: number;
-      high: number;
-    };
+    // Two one-row seeks: MIN and MAX in one SELECT would make SQLite scan the table.
+    const first = this.prepare('SELECT id FROM events ORDER BY id ASC LIMIT 1').get() as { id: number } | undefined;
+    const last = this.prepare('SELECT id FROM events ORDER BY id DESC LIMIT 1').get() as { id: number } | undefined;
+    if (!first || !last) return 0;
     let found = 0;
-    let low = bounds.low;
-    let high = bounds.high;
+    let low = first.id;
+    let high = last.id;
     while (low <= high) {
       const middle = Math.floor((low + high) / 2);
       const row = firstAtOrAfter.get(middle) as { id: number; ts: string } | undefined;
@@ -98,11 +96,6 @@ export class EventStore {
     return (
       (this.prepare('SELECT ts FROM events ORDER BY id DESC LIMIT 1').get() as { ts: string } | undefined)?.ts ?? null
     );
-  }
-
-  lastIdOfJob(jobId: string): number {
-    const sql = 'SELECT COALESCE(MAX(id), 0) AS id FROM events WHERE job_id = ?';
-    return (this.prepare(sql).get(jobId) as { id: number }).id;
   }
 
   /** Every job that has stored events, for the JSONL catch-up at start-up. */
