@@ -1,53 +1,35 @@
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../common/dto/api-errors.decorator';
-import { EventSchema, PollResponseSchema } from './dto/event.schema';
 import type { ServerResponse } from 'node:http';
 import { Controller, Get, Headers, MessageEvent, NotFoundException, Param, Query, Req, Sse } from '@nestjs/common';
+import { ApiQuery } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Observable } from 'rxjs';
 import { JobIdPipe } from '../common/job-id.pipe';
 import { AcceptsQueryToken } from '../security/auth.decorators';
+import { ApiEventRoutes, ApiEventStream, ApiPoll } from './dto/event-api.decorators';
 import { EventStreamsService, RawEventQuery } from './event-streams.service';
 import { PollResponse } from './polling.service';
 
 /** A job's events: polling (`/events`, `/events/poll`) and SSE (`/events/stream`). */
-@ApiTags('events')
-@ApiBearerAuth()
-@ApiErrors(400, 401, 404, 429)
-@ApiQuery({ name: 'since', required: false, description: 'An event id (digits) or an ISO 8601 timestamp' })
-@ApiQuery({ name: 'limit', required: false, description: '1–1000, default 100' })
-@ApiQuery({ name: 'types', required: false, description: 'Comma list of event types' })
-@ApiQuery({ name: 'stage', required: false })
+@ApiEventRoutes()
 @Controller('jobs/:id/events')
 export class JobEventsController {
   constructor(private readonly streams: EventStreamsService) {}
 
   @Get()
-  @ApiOperation({ summary: "Poll a job's events (with Accept: text/event-stream, the stream instead)" })
-  @ApiOkResponse({ type: PollResponseSchema })
+  @ApiPoll("Poll a job's events (with Accept: text/event-stream, the stream instead)")
   poll(@Param('id', JobIdPipe) jobId: string, @Query() query: RawEventQuery): PollResponse {
     return this.streams.poll(query, jobId);
   }
 
   @Get('poll')
-  @ApiOperation({ summary: "Poll a job's events (alias)" })
-  @ApiOkResponse({ type: PollResponseSchema })
+  @ApiPoll("Poll a job's events (alias)")
   pollAlias(@Param('id', JobIdPipe) jobId: string, @Query() query: RawEventQuery): PollResponse {
     return this.streams.poll(query, jobId);
   }
 
   @Sse('stream', { maxPendingDataLength: 0 })
   @AcceptsQueryToken()
-  @ApiOperation({ summary: "A job's events over SSE: replay after the cursor, then live" })
-  @ApiQuery({ name: 'last_event_id', required: false })
-  @ApiQuery({ name: 'access_token', required: false })
-  @ApiHeader({ name: 'Last-Event-ID', required: false })
-  @ApiProduces('text/event-stream')
-  @ApiOkResponse({
-    description:
-      'text/event-stream: id: <event id> + data: <Event JSON>; connected, heartbeat, history_truncated and shutdown frames carry no id',
-    type: EventSchema,
-  })
+  @ApiEventStream("A job's events over SSE: replay after the cursor, then live")
   stream(
     @Param('id', JobIdPipe) jobId: string,
     @Query() query: RawEventQuery,
@@ -59,33 +41,21 @@ export class JobEventsController {
 }
 
 /** Every job's events (the admin view), optionally narrowed with `?job_id=`. */
-@ApiTags('events')
-@ApiBearerAuth()
-@ApiErrors(400, 401, 404, 429)
-@ApiQuery({ name: 'since', required: false, description: 'An event id (digits) or an ISO 8601 timestamp' })
-@ApiQuery({ name: 'limit', required: false, description: '1–1000, default 100' })
-@ApiQuery({ name: 'types', required: false, description: 'Comma list of event types' })
-@ApiQuery({ name: 'stage', required: false })
+@ApiEventRoutes()
 @ApiQuery({ name: 'job_id', required: false })
 @Controller('events')
 export class GlobalEventsController {
   constructor(private readonly streams: EventStreamsService) {}
 
   @Get()
-  @ApiOperation({ summary: "Poll all jobs' events (with Accept: text/event-stream, the stream instead)" })
-  @ApiOkResponse({ type: PollResponseSchema })
+  @ApiPoll("Poll all jobs' events (with Accept: text/event-stream, the stream instead)")
   poll(@Query() query: RawEventQuery): PollResponse {
     return this.streams.poll(query);
   }
 
   @Sse('stream', { maxPendingDataLength: 0 })
   @AcceptsQueryToken()
-  @ApiOperation({ summary: "All jobs' events over SSE" })
-  @ApiQuery({ name: 'last_event_id', required: false })
-  @ApiQuery({ name: 'access_token', required: false })
-  @ApiHeader({ name: 'Last-Event-ID', required: false })
-  @ApiProduces('text/event-stream')
-  @ApiOkResponse({ description: 'text/event-stream of Event frames', type: EventSchema })
+  @ApiEventStream("All jobs' events over SSE")
   stream(
     @Query() query: RawEventQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
