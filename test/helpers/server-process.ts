@@ -1,10 +1,19 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { waitFor } from './app';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+const ROOT = join(__dirname, '..', '..');
+/** The file `npm start` runs (after its build), read from package.json so these tests run exactly that. */
+const MAIN = join(ROOT, startTarget());
+
+function startTarget(): string {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const target = /\bnode\s+(\S+\.js)\b/.exec(scripts.start)?.[1];
+  if (!target) throw new Error(`package.json's start script runs no "node <file>.js": ${scripts.start}`);
+  return target;
+}
 
 export interface ServerProcess {
   child: ChildProcess;
