@@ -1,11 +1,11 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/dto/api-errors.decorator';
 import { MessageSchema } from '../common/dto/error.schema';
-import { DecisionFileSchema, GateDecisionsSchema, GateStatusSchema, ResumeResultSchema } from './dto/gates.schema';
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { JobIdPipe } from '../common/job-id.pipe';
 import { OperatorDto } from '../jobs/dto/operator.dto';
 import { GateDecisionDto } from './dto/gate-decision.dto';
+import { DecisionFileSchema, GateDecisionsSchema, GateStatusSchema, ResumeResultSchema } from './dto/gates.schema';
 import { GatesService } from './gates.service';
 import { ResumeResult, ResumeService } from './resume.service';
 

@@ -1,9 +1,9 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/dto/api-errors.decorator';
-import { PatchAppliedSchema, PatchTypesSchema } from './dto/gates.schema';
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { JobIdPipe } from '../common/job-id.pipe';
 import { DEFAULT_OPERATOR } from '../jobs/jobs.service';
+import { PatchAppliedSchema, PatchTypesSchema } from './dto/gates.schema';
 import { GatesService } from './gates.service';
 import { PATCH_TYPES } from './patches/patch-types';
 

@@ -1,8 +1,8 @@
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/dto/api-errors.decorator';
-import { ValidationReportSchema } from './dto/health.schema';
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ConfigReportService, ValidationReport } from './config-report.service';
+import { ValidationReportSchema } from './dto/health.schema';
 
 @ApiTags('config')
 @ApiBearerAuth()

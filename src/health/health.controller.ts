@@ -1,9 +1,9 @@
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthReportSchema } from './dto/health.schema';
 import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../security/auth.decorators';
+import { HealthReportSchema } from './dto/health.schema';
 import { HealthReport, HealthService } from './health.service';
 
 /** `/healthz` at the root and under /api/v1, without a token (SPEC §7); 503 when unhealthy. */

@@ -1,9 +1,9 @@
+import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/dto/api-errors.decorator';
-import { ArtifactSchema } from './dto/job.schema';
-import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
 import { JobIdPipe } from '../common/job-id.pipe';
 import { ArtifactFiles } from './artifact-files';
+import { ArtifactSchema } from './dto/job.schema';
 import { ArtifactView } from './job.views';
 import { JobsService } from './jobs.service';
 

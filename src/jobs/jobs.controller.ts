@@ -1,13 +1,13 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/dto/api-errors.decorator';
 import { MessageSchema } from '../common/dto/error.schema';
-import { JobSchema } from './dto/job.schema';
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { JobIdPipe } from '../common/job-id.pipe';
 import { CountsAsJobCreation } from '../security/rate-limit.guard';
 import { CreateJobDto } from './dto/create-job.dto';
-import { OperatorDto } from './dto/operator.dto';
+import { JobSchema } from './dto/job.schema';
 import { parseListJobsQuery } from './dto/list-jobs.query';
+import { OperatorDto } from './dto/operator.dto';
 import { JobView } from './job.views';
 import { JobsService } from './jobs.service';
 
