@@ -30,6 +30,11 @@ export default tseslint.config(
   { files: ['src/events/**/*.ts'], rules: boundary(['jobs', 'gates', 'orchestrator', 'health']) },
   { files: ['src/jobs/**/*.ts'], rules: boundary(['gates', 'orchestrator', 'health']) },
   { files: ['src/orchestrator/**/*.ts'], rules: boundary(['gates', 'health']) },
+  // jobctl is a client of the public HTTP API only.
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: boundary(['config', 'database', 'events', 'jobs', 'gates', 'orchestrator', 'health', 'security', 'metrics']),
+  },
   { files: ['src/metrics/**/*.ts'], rules: boundary(['events', 'jobs', 'gates', 'orchestrator', 'health']) },
   {
     files: ['src/config/**/*.ts', 'src/database/**/*.ts', 'src/common/**/*.ts'],

@@ -1,0 +1,54 @@
+import { parseDuration } from './duration';
+import { formatEvent, isFancy, progress } from './format';
+import { SseReader } from './sse-reader';
+
+const EVENT = {
+  id: 7,
+  job_id: 'job',
+  ts: '2026-11-23T10:11:12.345Z',
+  type: 'stage_started',
+  stage: 'script',
+  status: 'running',
+  message: 'Started script stage',
+  payload: { stage: 'script', status: 'running' },
+};
+
+describe('jobctl formatting', () => {
+  it('prints time, type, stage with progress and message as plain, stable text off a TTY', () => {
+    expect(formatEvent(EVENT, { fancy: false, verbose: false })).toBe(
+      '10:11:12 - stage_started        [script stage 3/9] Started script stage',
+    );
+    expect(formatEvent(EVENT, { fancy: false, verbose: true })).toContain('{"stage":"script","status":"running"}');
+    expect(formatEvent({ ...EVENT, type: 'job_created', stage: null }, { fancy: false, verbose: false })).toBe(
+      '10:11:12 - job_created          Started script stage',
+    );
+  });
+
+  it('adds icons and colours only on a TTY without NO_COLOR', () => {
+    expect(formatEvent({ ...EVENT, type: 'job_failed' }, { fancy: true, verbose: false })).toMatch(/^\u001b\[31m.*✗/);
+    expect(isFancy({ isTTY: true }, {})).toBe(true);
+    expect(isFancy({ isTTY: true }, { NO_COLOR: '1' })).toBe(false);
+    expect(isFancy({ isTTY: false }, {})).toBe(false);
+    expect(progress('acceptance')).toBe('stage 9/9');
+    expect(progress(null)).toBe('');
+  });
+
+  it.each([
+    ['30s', 30_000],
+    ['10m', 600_000],
+    ['1.5h', 5_400_000],
+    ['10', null],
+    ['m', null],
+    ['5d', null],
+  ])('reads the duration %s as %s ms', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it('reads SSE frames across chunk boundaries, ignoring comments', () => {
+    const frames: { id?: string; data?: string }[] = [];
+    const reader = new SseReader((frame) => frames.push(frame));
+    reader.push('retry: 3000\ndata: {"type":"connected"}\n\n: ping\n\nid: 4');
+    reader.push('2\ndata: {"id":42}\n\n');
+    expect(frames).toEqual([{ data: '{"type":"connected"}' }, { id: '42', data: '{"id":42}' }]);
+  });
+});

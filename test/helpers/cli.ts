@@ -1,0 +1,25 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const JOBCTL = join(__dirname, '..', '..', 'bin', 'jobctl');
+
+export interface CliRun {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs the real `jobctl` binary (the package's bin, as `npx jobctl` does) against a base URL. */
+export function runJobctl(args: string[], env: { baseUrl: string; token: string }): CliRun {
+  let stdout = '';
+  let stderr = '';
+  const child = spawn(JOBCTL, args, {
+    env: { ...process.env, JOBS_API_URL: env.baseUrl, ADMIN_TOKEN: env.token, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
