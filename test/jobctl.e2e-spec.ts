@@ -1,4 +1,6 @@
 import { appendFileSync } from 'node:fs';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { StageEvents } from '../src/events/event-catalog';
 import { EventLogger } from '../src/events/event-logger.service';
@@ -110,6 +112,30 @@ describe('jobctl, the real binary against the real app', () => {
     expect(printed).toEqual(await allEvents(t, job.id));
   });
 
+  it('falls back to polling when a proxy blocks the stream route, and still gets every event', async () => {
+    const job = await t.createJob({ slug: 'blocked' });
+    await waitForGate(t, job.id, 'script');
+    const proxy = await blockingProxy(t.baseUrl);
+    try {
+      const watch = runJobctl(['watch', job.id, '--json', '--timeout', '20s'], { baseUrl: proxy.url, token: t.token });
+      await waitFor(() => watch.stdout().includes('gate_pause'), 8000, 'the history by polling');
+      t.app.get(EventLogger).emit(StageEvents.log(job.id, 'script', 'stdout', 'while polling'));
+      await waitFor(() => watch.stdout().includes('while polling'), 8000, 'a live event by polling');
+      await t.http().post(`/api/v1/jobs/${job.id}/cancel`).set(t.auth).send({}).expect(200);
+      expect(await watch.exited).toBe(1);
+      expect(
+        watch
+          .stdout()
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line)),
+      ).toEqual(await allEvents(t, job.id));
+      expect(proxy.blocked()).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('tails events.jsonl from disk and follows lines appended after it started', async () => {
     const job = await t.createJob({ slug: 'tailed' });
     await waitForGate(t, job.id, 'script');
@@ -174,3 +200,33 @@ describe('jobctl with a job that runs through', () => {
     }
   });
 });
+
+/** A proxy in front of the app that refuses the SSE route (as some corporate proxies do). */
+async function blockingProxy(
+  target: string,
+): Promise<{ url: string; blocked: () => number; close: () => Promise<void> }> {
+  let blocked = 0;
+  const server = http.createServer((request, response) => {
+    if ((request.url ?? '').includes('/events/stream')) {
+      blocked++;
+      response.writeHead(403, { 'Content-Type': 'application/json' }).end('{"detail":"streaming is blocked here"}');
+      return;
+    }
+    const upstream = http.request(
+      `${target}${request.url}`,
+      { method: request.method, headers: request.headers },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    request.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    blocked: () => blocked,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
