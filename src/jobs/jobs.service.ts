@@ -10,7 +10,8 @@ import { EventLogger } from '../events/event-logger.service';
 import { CreateJobDto } from './dto/create-job.dto';
 import { ListJobsQuery } from './dto/list-jobs.query';
 import { ACTIVE_STATUSES, JobRecords } from './job-records';
-import { JobView, toJobView, toStateFile } from './job.views';
+import { JobView, toJobView } from './job.views';
+import { StateFiles } from './state-files';
 
 export const DEFAULT_OPERATOR = 'admin';
 
@@ -21,6 +22,7 @@ export class JobsService {
     private readonly records: JobRecords,
     private readonly events: EventLogger,
     private readonly paths: RunPaths,
+    private readonly states: StateFiles,
   ) {}
 
   /** Creates the run dir and brief, then the job, its gates and `job_created` in one transaction. */
@@ -41,7 +43,8 @@ export class JobsService {
     this.events.emit(JobEvents.created(id, dto.slug, operator), () =>
       this.records.insertJob({ id, slug: dto.slug, intent: dto.intent, cfg, operator, now }),
     );
-    return this.writeState(id);
+    await this.states.refresh(id);
+    return this.get(id);
   }
 
   async list(query: ListJobsQuery): Promise<JobView[]> {
@@ -65,15 +68,8 @@ export class JobsService {
     this.events.emit(JobEvents.canceled(id, operator), () =>
       this.records.transition(id, ACTIVE_STATUSES, 'canceled', new Date().toISOString()),
     );
-    await this.writeState(id);
+    await this.states.refresh(id);
     return { message: 'Job canceled successfully' };
-  }
-
-  /** Rewrites runs/<id>/state.json from the database (atomically) and returns the job. */
-  async writeState(id: string): Promise<JobView> {
-    const job = await this.get(id);
-    writeJsonAtomic(this.paths.stateFile(id), toStateFile(job));
-    return job;
   }
 }
 

@@ -1,8 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { JobsService } from './jobs.service';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { writeJsonAtomic } from '../common/atomic-write';
+import { RunPaths } from '../config/run-paths';
+import { JobEntity } from '../database/entities/job.entity';
+import { toJobView, toStateFile } from './job.views';
 
 /**
- * Rewrites runs/<id>/state.json after a transition. Refreshes of one job run one after another, each
+ * The one writer of runs/<id>/state.json, rewritten atomically after a transition. Refreshes of one job run one after another, each
  * reading the database when its turn comes, so the last write always holds the latest state; a
  * refresh asked for while another is still waiting its turn is served by that one.
  */
@@ -12,7 +17,10 @@ export class StateFiles {
   private readonly running = new Map<string, Promise<void>>();
   private readonly waiting = new Map<string, Promise<void>>();
 
-  constructor(private readonly jobs: JobsService) {}
+  constructor(
+    @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
+    private readonly paths: RunPaths,
+  ) {}
 
   refresh(jobId: string): Promise<void> {
     const waiting = this.waiting.get(jobId);
@@ -22,7 +30,7 @@ export class StateFiles {
       this.waiting.delete(jobId);
       this.running.set(jobId, next);
       try {
-        await this.jobs.writeState(jobId);
+        await this.write(jobId);
       } catch (error) {
         this.logger.error(
           `Job ${jobId} | state.json not written: ${error instanceof Error ? error.message : String(error)}`,
@@ -33,6 +41,11 @@ export class StateFiles {
     });
     this.waiting.set(jobId, next);
     return next;
+  }
+
+  private async write(jobId: string): Promise<void> {
+    const job = await this.jobs.findOne({ where: { id: jobId }, relations: { gates: true, artifacts: true } });
+    if (job) writeJsonAtomic(this.paths.stateFile(jobId), toStateFile(toJobView(job)));
   }
 
   /** Resolves once every pending refresh has been written (shutdown, tests). */
