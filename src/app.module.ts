@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoadedConfig } from './config/config.loader';
 import { ConfigModule } from './config/config.module';
+import { ConsoleModule } from './console/console.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { GatesModule } from './gates/gates.module';
@@ -27,6 +28,7 @@ export class AppModule {
         OrchestratorModule,
         GatesModule,
         HealthModule,
+        ConsoleModule,
       ],
     };
   }

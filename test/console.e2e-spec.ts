@@ -1,0 +1,272 @@
+import { readFileSync } from 'node:fs';
+import { Browser, Page } from 'playwright-core';
+import { TestApp, bootTestApp, removeDir, waitFor } from './helpers/app';
+import { ConsolePage, hasChromium, launchChromium, openConsole, screenshot, signIn } from './helpers/browser';
+import { NO_GATES, allEvents, decide, waitForGate, waitForStatus } from './helpers/jobs';
+
+const SCRIPT_GATE_ONLY = { ...NO_GATES, script: { required: true, auto_approve: false, auto_approve_after_s: null } };
+
+describe('the console page, served by the app', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await bootTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+    removeDir(t.dir);
+  });
+
+  it('serves the page at / without the token, under the same security headers', async () => {
+    const page = await t.http().get('/').expect(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toBe("default-src 'self'");
+    expect(page.text).toContain('<script type="module" src="/js/main.js"></script>');
+    const script = await t.http().get('/js/main.js').expect(200);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+    await t
+      .http()
+      .get('/console.css')
+      .expect(200)
+      .expect('Content-Type', /text\/css/);
+  });
+
+  it.each([
+    ['/nope'],
+    ['/jobs'],
+    ['/js/missing.js'],
+    ['/public/index.html'],
+    ['/..%2fpackage.json'],
+    ['/js/..%2f..%2fpackage.json'],
+    ['/api/v1/nope'],
+  ])('answers %s with a JSON 404, never the page', async (path) => {
+    const response = await t.http().get(path).expect(404);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.body).toEqual({ statusCode: 404, detail: expect.any(String) });
+  });
+
+  it('keeps the token off the page: nothing inline, nothing stored but in sessionStorage', () => {
+    const html = readFileSync('public/index.html', 'utf8');
+    expect(html).not.toMatch(/<script(?![^>]*src=)/);
+    expect(html).not.toMatch(/\sstyle=|\son[a-z]+=/);
+    expect(readFileSync('public/js/api.js', 'utf8')).not.toContain('localStorage');
+  });
+});
+
+// Debian's Chromium: `.ci/run` installs it; elsewhere see the README ("The console").
+const describeInBrowser = hasChromium ? describe : describe.skip;
+if (!hasChromium) console.warn('Chromium not found at /usr/bin/chromium (or CHROMIUM_PATH): browser tests skipped');
+
+describeInBrowser('the console in Chromium', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let open: ConsolePage | undefined;
+
+  beforeAll(async () => {
+    [t, browser] = await Promise.all([
+      bootTestApp({ gates: SCRIPT_GATE_ONLY, pipeline: { simulate: { stage_seconds: 0.05 }, max_concurrent_jobs: 4 } }),
+      launchChromium(),
+    ]);
+  });
+  afterEach(async () => {
+    const problems = open?.problems ?? [];
+    await open?.context.close();
+    open = undefined;
+    expect(problems).toEqual([]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t.close();
+    removeDir(t.dir);
+  });
+
+  async function consoleAt(viewport?: { width: number; height: number }): Promise<Page> {
+    open = await openConsole(browser, t.baseUrl, viewport);
+    await signIn(open.page, t.token);
+    return open.page;
+  }
+
+  /** The ids of the event rows on the page, in order. */
+  const eventIds = (page: Page): Promise<number[]> =>
+    page.locator('#event-list li').evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-id'))));
+  const eventRow = (page: Page, type: string) => page.locator(`#event-list li[data-type="${type}"]`);
+
+  /** What the page shows must be exactly what polling stores: every event once, in id order. */
+  async function expectSameEventsAsPolling(page: Page, jobId: string): Promise<void> {
+    const stored = (await allEvents(t, jobId)).map((event) => event.id);
+    await waitFor(async () => (await eventIds(page)).length >= stored.length, 5000, 'the page to catch up');
+    expect(await eventIds(page)).toEqual(stored);
+  }
+
+  it('asks for the token once, keeps it in sessionStorage only, and refuses a wrong one', async () => {
+    open = await openConsole(browser, t.baseUrl);
+    const { page } = open;
+    expect(await page.locator('#login').isVisible()).toBe(true);
+    await page.fill('#token', 'not-the-token');
+    await page.getByRole('button', { name: 'Open the console' }).click();
+    await page.getByText('That token was refused.').waitFor();
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+
+    await signIn(page, t.token);
+    expect(await page.evaluate("sessionStorage.getItem('jobevents.token')")).toBe(t.token);
+    expect(await page.evaluate('localStorage.length')).toBe(0);
+    await page.reload();
+    await page.locator('#console').waitFor({ state: 'visible' });
+    expect(await page.locator('#login').isHidden()).toBe(true);
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.locator('#login').waitFor({ state: 'visible' });
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+  });
+
+  it('creates a job from the form, shows its nine stages and its events live over SSE, and approves the script gate with a click', async () => {
+    const page = await consoleAt();
+    const polls: string[] = [];
+    page.on('request', (request) => {
+      if (/\/events\?since=/.test(request.url())) polls.push(request.url());
+    });
+    await page.fill('#create-slug', 'launch-teaser');
+    await page.fill('#create-intent', 'A 30-second teaser for the spring launch');
+    await page.fill('#create-brief', '{"render": {"fps": 24}}');
+    await page.getByRole('button', { name: 'Create job' }).click();
+
+    const item = page.locator('.job-item', { hasText: 'launch-teaser' });
+    await item.waitFor();
+    const jobId = (await item.getAttribute('data-job-id'))!;
+    expect((await t.http().get(`/api/v1/jobs/${jobId}`).set(t.auth).expect(200)).body.cfg.brief).toMatchObject({
+      render: { fps: 24 },
+    });
+    await page.locator('#feed-mode[data-mode="sse"]').waitFor();
+    expect(await page.locator('.stage-card').count()).toBe(9);
+    await page.locator('.stage-card[data-stage="script"][data-state="awaiting"]').waitFor();
+    await eventRow(page, 'gate_pause').waitFor();
+    expect(await page.locator('.stage-card[data-stage="research"]').getAttribute('data-state')).toBe('completed');
+    expect(await page.locator('.stage-card[data-stage="storyboard"]').getAttribute('data-state')).toBe('pending');
+    await screenshot(page, 'console-gate.png');
+
+    const pollsBeforeApproval = polls.length;
+    const card = page.locator('.stage-card[data-stage="script"]');
+    await card.getByLabel('Notes for script').fill('tight and on brief');
+    await card.getByRole('button', { name: 'Approve' }).click();
+
+    // Everything after the click arrives over the open stream, not by polling.
+    await eventRow(page, 'gate_approved').waitFor();
+    await eventRow(page, 'job_completed').waitFor();
+    await page.locator('#feed-mode[data-mode="finished"]').waitFor();
+    expect(polls.length).toBe(pollsBeforeApproval);
+    await expectSameEventsAsPolling(page, jobId);
+    await page.locator('.job-head .badge', { hasText: 'completed' }).waitFor();
+    expect(await page.locator('.stage-card[data-state="completed"]').count()).toBe(9);
+
+    const job = (await t.http().get(`/api/v1/jobs/${jobId}`).set(t.auth).expect(200)).body;
+    expect(job.gates.find((g: any) => g.stage === 'script')).toMatchObject({
+      approved: true,
+      by: 'admin',
+      notes: 'tight and on brief',
+    });
+  });
+
+  it('falls back to polling every 2 s when the stream route is blocked, and still gets every event', async () => {
+    const page = await consoleAt();
+    await page.route('**/events/stream**', (route) => route.abort());
+    const job = await t.createJob({ slug: 'behind-a-proxy' });
+    await page.goto(`${t.baseUrl}/#/jobs/${job.id}`);
+    await page.locator('#feed-mode[data-mode="polling"]').waitFor();
+    expect(await page.locator('#feed-mode').textContent()).toBe('Polling every 2 s');
+
+    await waitForGate(t, job.id, 'script');
+    await eventRow(page, 'gate_pause').waitFor({ timeout: 5000 });
+    await decide(t, job.id, 'approve', { stage: 'script', notes: 'from the API' });
+    await eventRow(page, 'job_completed').waitFor({ timeout: 5000 });
+    await expectSameEventsAsPolling(page, job.id);
+    expect(await page.locator('.stage-card[data-stage="script"] .notes').textContent()).toBe('“from the API”');
+  });
+
+  it('rejects with a JSON patch, refuses a malformed one without calling the API, and resumes', async () => {
+    const page = await consoleAt();
+    const job = await t.createJob({ slug: 'needs-a-fix' });
+    await page.goto(`${t.baseUrl}/#/jobs/${job.id}`);
+    const card = page.locator('.stage-card[data-stage="script"][data-state="awaiting"]');
+    await card.waitFor();
+
+    const decisions: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST') decisions.push(new URL(request.url()).pathname);
+    });
+    await card.getByLabel('JSON patch for script').fill('{"type": "text_replace", ');
+    await card.getByRole('button', { name: 'Reject' }).click();
+    await page.getByText(/The patch is not valid JSON/).waitFor();
+    expect(decisions).toEqual([]);
+
+    const patch = {
+      type: 'text_replace',
+      replacements: [{ old: 'Thanks for watching.', new: 'See you at the launch.' }],
+    };
+    await card.getByLabel('Notes for script').fill('rename the heading');
+    await card.getByLabel('JSON patch for script').fill(JSON.stringify(patch));
+    await card.getByRole('button', { name: 'Reject' }).click();
+    await page.locator('.stage-card[data-stage="script"][data-state="paused"]').waitFor();
+    await eventRow(page, 'gate_rejected').waitFor();
+    expect(decisions).toEqual([`/api/v1/jobs/${job.id}/reject`]);
+
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await eventRow(page, 'patch_applied').waitFor();
+    await eventRow(page, 'job_completed').waitFor();
+    await waitForStatus(t, job.id, ['completed']);
+    const script = await t.http().get(`/api/v1/jobs/${job.id}/artifacts/file?path=artifacts/script.md`).set(t.auth);
+    expect(script.text).toContain('See you at the launch.');
+  });
+
+  it('downloads an artifact through the API with the token', async () => {
+    const page = await consoleAt();
+    const job = await t.createJob({ slug: 'with-artifacts' });
+    await waitForGate(t, job.id, 'script');
+    await page.goto(`${t.baseUrl}/#/jobs/${job.id}`);
+    const link = page.locator('a.artifact[data-path="artifacts/script.md"]');
+    await link.waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(download.suggestedFilename()).toBe('script.md');
+    const saved = readFileSync((await download.path())!, 'utf8');
+    const served = await t.http().get(`/api/v1/jobs/${job.id}/artifacts/file?path=artifacts/script.md`).set(t.auth);
+    expect(saved).toBe(served.text);
+  });
+
+  it('cancels a job only after the operator confirms', async () => {
+    const page = await consoleAt();
+    const job = await t.createJob({ slug: 'to-cancel' });
+    await waitForGate(t, job.id, 'script');
+    await page.goto(`${t.baseUrl}/#/jobs/${job.id}`);
+    const cancel = page.getByRole('button', { name: 'Cancel job' });
+    await cancel.waitFor();
+
+    page.once('dialog', (dialog) => void dialog.dismiss());
+    await cancel.click();
+    expect((await t.http().get(`/api/v1/jobs/${job.id}`).set(t.auth)).body.status).toBe('needs_approval');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await cancel.click();
+    await eventRow(page, 'job_canceled').waitFor();
+    await waitForStatus(t, job.id, ['canceled']);
+    await page.locator('.stage-card[data-stage="script"][data-state="canceled"]').waitFor();
+    expect(await cancel.isDisabled()).toBe(true);
+  });
+
+  it('stays usable on a narrow screen: the job first, nothing wider than the screen, the gate one tap away', async () => {
+    const page = await consoleAt({ width: 375, height: 740 });
+    const job = await t.createJob({ slug: 'on-a-phone' });
+    await page.goto(`${t.baseUrl}/#/jobs/${job.id}`);
+    const card = page.locator('.stage-card[data-stage="script"][data-state="awaiting"]');
+    await card.waitFor();
+    await eventRow(page, 'gate_pause').waitFor();
+
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    const jobTop = await page.locator('.job-head').boundingBox();
+    const listTop = await page.locator('#job-list').boundingBox();
+    expect(jobTop!.y).toBeLessThan(listTop!.y);
+    await screenshot(page, 'console-narrow.png');
+
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await eventRow(page, 'job_completed').waitFor();
+    await waitForStatus(t, job.id, ['completed']);
+  });
+});
