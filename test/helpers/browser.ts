@@ -66,5 +66,6 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   const dir = process.env.CONSOLE_SCREENSHOTS;
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
+  await page.locator('#flash').waitFor({ state: 'hidden', timeout: 10000 });
   await page.screenshot({ path: join(dir, name), fullPage: true });
 }
