@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { TestApp, bootTestApp, removeDir, waitFor } from './helpers/app';
 import { ConsolePage, hasChromium, launchChromium, openConsole, screenshot, signIn } from './helpers/browser';
 import { NO_GATES, allEvents, decide, waitForGate, waitForStatus } from './helpers/jobs';
+import { startServer } from './helpers/server-process';
 
 const SCRIPT_GATE_ONLY = { ...NO_GATES, script: { required: true, auto_approve: false, auto_approve_after_s: null } };
 
@@ -28,6 +30,24 @@ describe('the console page, served by the app', () => {
       .get('/console.css')
       .expect(200)
       .expect('Content-Type', /text\/css/);
+  });
+
+  it('is served by the built service too, the file npm start runs (from dist/, not src/)', async () => {
+    const configPath = join(t.dir, 'built.yaml');
+    writeFileSync(
+      configPath,
+      `storage: { db_path: ${join(t.dir, 'built.db')}, runs_dir: ${join(t.dir, 'built-runs')} }\n`,
+    );
+    const server = await startServer(configPath, t.token, t.dir);
+    try {
+      const page = await fetch(`${server.baseUrl}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>Job Events console</title>');
+      expect((await fetch(`${server.baseUrl}/js/feed.js`)).status).toBe(200);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
   });
 
   it.each([

@@ -143,7 +143,8 @@ async function selectJob(id) {
   if (!id) return view.replaceChildren(h('p', { class: 'empty' }, 'Select a job, or create one.'));
   view.replaceChildren(...jobSkeleton());
   const job = await attempt('Could not load the job', () => state.api.job(id));
-  if (!job || state.selectedId !== id) return;
+  if (state.selectedId !== id) return;
+  if (!job) return view.replaceChildren(h('p', { class: 'empty' }, 'This job could not be loaded.'));
   drawJob(job);
   state.feed = new EventFeed(state.api, id, {
     onEvents: (events) => showEvents(id, events),
