@@ -1,4 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { IncomingMessage, Server } from 'node:http';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { TestApp, bootTestApp, removeDir, waitFor } from './helpers/app';
@@ -199,6 +201,35 @@ describeInBrowser('the console in Chromium', () => {
     await eventRow(page, 'job_completed').waitFor({ timeout: 5000 });
     await expectSameEventsAsPolling(page, job.id);
     expect(await page.locator('.stage-card[data-stage="script"] .notes').textContent()).toBe('“from the API”');
+  });
+
+  it('polls when the live stream is cut, goes back to SSE, and shows every event once', async () => {
+    const streamSockets: Socket[] = [];
+    const server = t.app.getHttpServer() as Server;
+    const onRequest = (request: IncomingMessage) => {
+      if (request.url?.includes('/events/stream')) streamSockets.push(request.socket);
+    };
+    server.on('request', onRequest);
+    try {
+      const page = await consoleAt();
+      const job = await t.createJob({ slug: 'cut-stream' });
+      await page.goto(`${t.baseUrl}/#/jobs/${job.id}`);
+      await page.locator('#feed-mode[data-mode="sse"]').waitFor();
+      await eventRow(page, 'gate_pause').waitFor();
+
+      for (const socket of streamSockets.splice(0)) socket.destroy();
+      await page.locator('#feed-mode[data-mode="polling"]').waitFor();
+      const patch = { type: 'text_replace', replacements: [{ old: 'Scene 2', new: 'Scene two' }] };
+      await t.http().post(`/api/v1/jobs/${job.id}/patches/script/apply`).set(t.auth).send(patch).expect(200);
+      await eventRow(page, 'patch_applied_direct').waitFor();
+
+      await page.locator('#feed-mode[data-mode="sse"]').waitFor({ timeout: 5000 });
+      await decide(t, job.id, 'approve', { stage: 'script' });
+      await eventRow(page, 'job_completed').waitFor();
+      await expectSameEventsAsPolling(page, job.id);
+    } finally {
+      server.off('request', onRequest);
+    }
   });
 
   it('rejects with a JSON patch, refuses a malformed one without calling the API, and resumes', async () => {

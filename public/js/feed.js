@@ -3,20 +3,25 @@
 // or repeats an event: the stream is opened `since` that cursor and anything at or below it is dropped.
 
 const TERMINAL_TYPES = new Set(['job_completed', 'job_failed', 'job_canceled']);
+// After a stream fails, it is tried again after 2 s, then 4, 8, and every 15 s while it keeps failing.
+const FIRST_RETRY_MS = 2000;
+const LAST_RETRY_MS = 15000;
 
 export class EventFeed {
   /**
    * @param {import('./api.js').Api} api
    * @param {string} jobId
    * @param {{ onEvents: (events: object[]) => void, onMode: (mode: string) => void,
-   *           onNotice: (text: string) => void, pollMs?: number, retryLiveMs?: number }} handlers
+   *           onNotice: (text: string) => void, pollMs?: number }} handlers
    */
-  constructor(api, jobId, { onEvents, onMode, onNotice, pollMs = 2000, retryLiveMs = 15000 }) {
-    Object.assign(this, { api, jobId, onEvents, onMode, onNotice, pollMs, retryLiveMs });
+  constructor(api, jobId, { onEvents, onMode, onNotice, pollMs = 2000 }) {
+    Object.assign(this, { api, jobId, onEvents, onMode, onNotice, pollMs });
+    this.retryLiveMs = FIRST_RETRY_MS;
     this.lastId = 0;
     this.mode = 'connecting';
     this.source = null;
     this.isPolling = false;
+    this.pollRound = 0;
     this.isStopped = false;
     this.timers = new Set();
   }
@@ -49,6 +54,7 @@ export class EventFeed {
     this.source = source;
     source.onopen = () => {
       this.isPolling = false;
+      this.retryLiveMs = FIRST_RETRY_MS;
       this.setMode('sse');
     };
     source.onmessage = (message) => this.onFrame(message.data);
@@ -58,6 +64,7 @@ export class EventFeed {
       this.closeStream();
       this.startPolling();
       this.later(() => this.openStream(), this.retryLiveMs);
+      this.retryLiveMs = Math.min(this.retryLiveMs * 2, LAST_RETRY_MS);
     };
   }
 
@@ -75,15 +82,18 @@ export class EventFeed {
   startPolling() {
     if (this.isPolling || this.isStopped) return;
     this.isPolling = true;
+    // A stream that opens and fails again between two ticks must not leave two polling loops.
+    const round = ++this.pollRound;
+    const isCurrent = () => this.isPolling && round === this.pollRound;
     this.setMode('polling');
     const tick = async () => {
-      if (!this.isPolling) return;
+      if (!isCurrent()) return;
       try {
         await this.catchUp();
       } catch (error) {
         this.onNotice(`Polling failed: ${error.message}`);
       }
-      if (this.isPolling) this.later(tick, this.pollMs);
+      if (isCurrent()) this.later(tick, this.pollMs);
     };
     this.later(tick, 0);
   }
