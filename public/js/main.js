@@ -61,6 +61,7 @@ async function signIn(token) {
 
 function stopConsole() {
   clearInterval(state.listTimer);
+  clearTimeout(state.refreshTimer);
   state.feed?.stop();
   Object.assign(state, { api: null, selectedId: null, job: null, feed: null, listTimer: null, jobSignature: '' });
 }
@@ -92,8 +93,9 @@ async function attempt(what, fn) {
 async function refreshList() {
   if (!state.api) return;
   const jobs = await attempt('Could not list jobs', () => state.api.listJobs($('#status-filter').value));
-  if (jobs)
-    $('#job-list').replaceChildren(...jobListItems(jobs, state.selectedId, (id) => (location.hash = `#/jobs/${id}`)));
+  if (!jobs) return;
+  const open = (id) => (location.hash = `#/jobs/${id}`);
+  $('#job-list').replaceChildren(...jobListItems(jobs, state.selectedId, open));
 }
 
 function readJson(text, what) {
