@@ -101,9 +101,9 @@ describeInBrowser('the console in Chromium', () => {
     removeDir(t.dir);
   });
 
-  async function consoleAt(viewport?: { width: number; height: number }): Promise<Page> {
+  async function consoleAt(viewport?: { width: number; height: number }, operator = ''): Promise<Page> {
     open = await openConsole(browser, t.baseUrl, viewport);
-    await signIn(open.page, t.token);
+    await signIn(open.page, t.token, operator);
     return open.page;
   }
 
@@ -141,7 +141,8 @@ describeInBrowser('the console in Chromium', () => {
   });
 
   it('creates a job from the form, shows its nine stages and its events live over SSE, and approves the script gate with a click', async () => {
-    const page = await consoleAt();
+    const page = await consoleAt(undefined, 'dana');
+    expect(await page.locator('#signed-in').textContent()).toBe('Signed in as dana');
     const polls: string[] = [];
     page.on('request', (request) => {
       if (/\/events\?since=/.test(request.url())) polls.push(request.url());
@@ -180,9 +181,10 @@ describeInBrowser('the console in Chromium', () => {
     expect(await page.locator('.stage-card[data-state="completed"]').count()).toBe(9);
 
     const job = (await t.http().get(`/api/v1/jobs/${jobId}`).set(t.auth).expect(200)).body;
+    expect(job.operator).toBe('dana');
     expect(job.gates.find((g: any) => g.stage === 'script')).toMatchObject({
       approved: true,
-      by: 'admin',
+      by: 'dana',
       notes: 'tight and on brief',
     });
   });

@@ -2,12 +2,21 @@
 
 const API = '/api/v1';
 const TOKEN_KEY = 'jobevents.token';
+const OPERATOR_KEY = 'jobevents.operator';
 
-/** The token lives in sessionStorage: one tab, forgotten when the tab closes. */
-export const tokenStore = {
-  get: () => sessionStorage.getItem(TOKEN_KEY),
-  set: (token) => sessionStorage.setItem(TOKEN_KEY, token),
-  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+/** The token (and who uses it) live in sessionStorage: one tab, forgotten when the tab closes. */
+export const session = {
+  token: () => sessionStorage.getItem(TOKEN_KEY),
+  operator: () => sessionStorage.getItem(OPERATOR_KEY) ?? '',
+  save: (token, operator) => {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    if (operator) sessionStorage.setItem(OPERATOR_KEY, operator);
+    else sessionStorage.removeItem(OPERATOR_KEY);
+  },
+  clear: () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(OPERATOR_KEY);
+  },
 };
 
 /** An answer that is not 2xx, with the service's `detail` as the message. */
@@ -19,9 +28,13 @@ export class ApiError extends Error {
 }
 
 export class Api {
-  /** `onUnauthorized` runs on any 401: the token was changed or revoked under us. */
-  constructor(token, onUnauthorized = () => {}) {
+  /**
+   * `operator`, when given, is sent with every action and recorded as who acted (SPEC §4).
+   * `onUnauthorized` runs on any 401: the token was changed or revoked under us.
+   */
+  constructor(token, operator = '', onUnauthorized = () => {}) {
     this.token = token;
+    this.operator = operator;
     this.onUnauthorized = onUnauthorized;
   }
 
@@ -36,12 +49,16 @@ export class Api {
   }
 
   createJob(body) {
-    return this.request('POST', '/jobs', body);
+    return this.request('POST', '/jobs', this.signed(body));
   }
 
   /** `action`: approve, reject, resume or cancel. */
   act(id, action, body = {}) {
-    return this.request('POST', `/jobs/${id}/${action}`, body);
+    return this.request('POST', `/jobs/${id}/${action}`, this.signed(body));
+  }
+
+  signed(body) {
+    return this.operator ? { ...body, operator: this.operator } : body;
   }
 
   events(id, since, limit = 1000) {

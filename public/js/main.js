@@ -1,5 +1,5 @@
 // The console: sign in, list and create jobs, follow one job live, decide its gates.
-import { Api, ApiError, tokenStore } from './api.js';
+import { Api, ApiError, session } from './api.js';
 import { $, h } from './dom.js';
 import { EventFeed } from './feed.js';
 import {
@@ -33,14 +33,15 @@ function showLogin(message = '') {
   stopConsole();
   $('#console').hidden = true;
   $('#logout').hidden = true;
+  $('#signed-in').textContent = '';
   $('#login').hidden = false;
   $('#login-error').textContent = message;
   $('#token').focus();
 }
 
-async function signIn(token) {
-  const api = new Api(token, () => {
-    tokenStore.clear();
+async function signIn(token, operator) {
+  const api = new Api(token, operator, () => {
+    session.clear();
     showLogin('The service refused the token. Sign in again.');
   });
   try {
@@ -49,8 +50,9 @@ async function signIn(token) {
     if (error instanceof ApiError && error.status === 401) return showLogin('That token was refused.');
     return showLogin(error.message);
   }
-  tokenStore.set(token);
+  session.save(token, operator);
   state.api = api;
+  $('#signed-in').textContent = `Signed in as ${operator || 'admin'}`;
   $('#login').hidden = true;
   $('#console').hidden = false;
   $('#logout').hidden = false;
@@ -255,16 +257,16 @@ async function download(path) {
 
 $('#login-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  void signIn($('#token').value.trim());
+  void signIn($('#token').value.trim(), $('#operator').value.trim());
 });
 $('#logout').addEventListener('click', () => {
-  tokenStore.clear();
+  session.clear();
   showLogin();
 });
 $('#create-form').addEventListener('submit', (event) => void createJob(event));
 $('#status-filter').addEventListener('change', () => void refreshList());
 window.addEventListener('hashchange', () => void selectFromLocation());
 
-const saved = tokenStore.get();
-if (saved) void signIn(saved);
+const saved = session.token();
+if (saved) void signIn(saved, session.operator());
 else showLogin();

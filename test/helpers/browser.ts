@@ -55,8 +55,9 @@ export async function openConsole(
   return { page, context, problems };
 }
 
-export async function signIn(page: Page, token: string): Promise<void> {
+export async function signIn(page: Page, token: string, operator = ''): Promise<void> {
   await page.fill('#token', token);
+  await page.fill('#operator', operator);
   await page.getByRole('button', { name: 'Open the console' }).click();
   await page.locator('#console').waitFor({ state: 'visible' });
 }
