@@ -1,17 +1,8 @@
 // What the console draws: the job list, a job's header, its nine stage cards, artifacts and events.
 import { bytes, clock, dateTime, h } from './dom.js';
 
-export const STAGES = [
-  'outline',
-  'research',
-  'script',
-  'storyboard',
-  'assets',
-  'animatics',
-  'audio',
-  'assemble',
-  'acceptance',
-];
+/** The nine stages, in order: a job has one gate per stage, listed in stage order (SPEC §5). */
+const stagesOf = (job) => job.gates.map((gate) => gate.stage);
 const TERMINAL = ['completed', 'failed', 'canceled'];
 
 export const isTerminal = (job) => TERMINAL.includes(job.status);
@@ -46,8 +37,9 @@ const MODE_LABELS = {
 };
 
 export function progress(job) {
-  if (job.status === 'completed') return `${STAGES.length}/${STAGES.length}`;
-  return `${STAGES.indexOf(job.stage) + 1}/${STAGES.length}`;
+  const stages = stagesOf(job);
+  const done = job.status === 'completed' ? stages.length : stages.indexOf(job.stage) + 1;
+  return `${done}/${stages.length}`;
 }
 
 const badge = (status) => h('span', { class: `badge status-${status}` }, status.replace('_', ' '));
@@ -102,7 +94,7 @@ export function jobHeader(job, { onResume, onCancel }) {
 
 /** Each stage's state, read from the job: before its stage done, at it per the job's status, after it pending. */
 export function stageState(job, index) {
-  const current = STAGES.indexOf(job.stage);
+  const current = stagesOf(job).indexOf(job.stage);
   if (job.status === 'completed' || index < current) return 'completed';
   if (index > current) return 'pending';
   return { queued: 'pending', needs_approval: 'awaiting', paused: 'paused' }[job.status] ?? job.status;
@@ -119,7 +111,7 @@ const STATE_LABELS = {
 };
 
 function gateText(gate) {
-  if (!gate || !gate.required) return gate?.approved ? `Approved in advance by ${gate.by}` : 'No gate';
+  if (!gate.required) return gate.approved ? `Approved in advance by ${gate.by}` : 'No gate';
   if (gate.approved === null) {
     return gate.timeout_seconds ? `Gate · auto-approves after ${gate.timeout_seconds} s` : 'Gate · waits for a person';
   }
@@ -153,16 +145,16 @@ function decisionForm(stage, onDecide) {
 }
 
 export function stageCards(job, onDecide) {
-  return STAGES.map((stage, index) => {
+  return job.gates.map((gate, index) => {
+    const stage = gate.stage;
     const state = stageState(job, index);
-    const gate = job.gates.find((g) => g.stage === stage);
     return h(
       'article',
       { class: `stage-card state-${state}`, dataset: { stage, state } },
-      h('header', {}, h('span', { class: 'stage-index' }, `${index + 1}/${STAGES.length}`), h('h3', {}, stage)),
+      h('header', {}, h('span', { class: 'stage-index' }, `${index + 1}/${job.gates.length}`), h('h3', {}, stage)),
       h('p', { class: 'stage-state' }, STATE_LABELS[state] ?? state),
       h('p', { class: 'gate' }, gateText(gate)),
-      gate?.notes ? h('p', { class: 'notes' }, `“${gate.notes}”`) : null,
+      gate.notes ? h('p', { class: 'notes' }, `“${gate.notes}”`) : null,
       state === 'awaiting' ? decisionForm(stage, onDecide) : null,
     );
   });

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HttpException } from '@nestjs/common';
 import { Stage } from '../../common/stages';
 import { applyPatchToArtifacts } from './apply-patch';
+import { refusalOf } from './refusal.spec-helper';
 
 /** Artifacts as the simulate runner writes them (2-space JSON with a final newline). */
 const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
@@ -22,16 +22,6 @@ const ARTIFACTS: Record<string, string> = {
   // Hand-edited into something that is not JSON: patches must refuse it, not overwrite it.
   'acceptance.json': '{"accepted": true,',
 };
-
-function refusalOf(action: () => unknown): { status: number; detail: string } | 'applied' {
-  try {
-    action();
-    return 'applied';
-  } catch (error) {
-    if (!(error instanceof HttpException)) throw error;
-    return { status: error.getStatus(), detail: error.message };
-  }
-}
 
 describe('applyPatchToArtifacts', () => {
   let dir: string;

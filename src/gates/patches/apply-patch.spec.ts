@@ -1,6 +1,6 @@
-import { HttpException } from '@nestjs/common';
 import { applyToJson, applyToText } from './apply-patch';
 import { Patch } from './validate-patch';
+import { refusalOf } from './refusal.spec-helper';
 
 const SCRIPT =
   '# Script: demo\n\n## Scene 1\nNarrator: Hello.\n\n### Aside\nA note.\n\n\n' +
@@ -25,16 +25,6 @@ const AUDIO = {
     { id: 'sfx', gain: 1 },
   ],
 };
-
-function refusalOf(action: () => unknown): { status: number; detail: string } | 'applied' {
-  try {
-    action();
-    return 'applied';
-  } catch (error) {
-    if (!(error instanceof HttpException)) throw error;
-    return { status: error.getStatus(), detail: error.message };
-  }
-}
 
 const sectionReplace = (section_marker: string, new_section: string): Patch => ({
   type: 'section_replace',

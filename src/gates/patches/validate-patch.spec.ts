@@ -1,16 +1,6 @@
-import { HttpException } from '@nestjs/common';
 import { Stage } from '../../common/stages';
 import { Patch, parsePatch, patchTarget } from './validate-patch';
-
-function refusalOf(raw: unknown, stage: Stage): { status: number; detail: string } | 'accepted' {
-  try {
-    parsePatch(raw, stage);
-    return 'accepted';
-  } catch (error) {
-    if (!(error instanceof HttpException)) throw error;
-    return { status: error.getStatus(), detail: error.message };
-  }
-}
+import { refusalOf } from './refusal.spec-helper';
 
 const beat = (duration: unknown, beat_id: unknown = 'b1') => ({
   type: 'duration_adjust',
@@ -230,11 +220,13 @@ describe('parsePatch', () => {
     ],
     ['a JSON operation at the assemble gate', { op: 'remove', path: '/a' }, 'assemble', 'not to assemble'],
   ])('refuses %s with a 400 whose detail says why', (_name, raw, stage, detail) => {
-    expect(refusalOf(raw, stage)).toEqual({ status: 400, detail: expect.stringContaining(detail) });
+    expect(refusalOf(() => parsePatch(raw, stage))).toEqual({ status: 400, detail: expect.stringContaining(detail) });
   });
 
   it('prefixes every refusal with "Invalid patch:" so a client can tell it from a patch that does not apply', () => {
-    expect(refusalOf({ type: 'nope' }, 'script')).toMatchObject({ detail: expect.stringMatching(/^Invalid patch: /) });
+    expect(refusalOf(() => parsePatch({ type: 'nope' }, 'script'))).toMatchObject({
+      detail: expect.stringMatching(/^Invalid patch: /),
+    });
   });
 });
 
