@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { stringify } from 'yaml';
 import { createApp } from '../src/bootstrap';
-import { STAGES } from '../src/common/stages';
+import { STAGES } from '../src/domain/stages';
 import { loadConfig } from '../src/config/config.loader';
 
 export interface HttpResult {

@@ -1,4 +1,4 @@
-import { EventBus } from '../src/events/event-bus';
+import { EventBus } from '../src/bus/bus.port';
 import { NO_GATES, createJobs, startBenchApp } from './bench-app';
 import { storedEvents } from './emit';
 import { nowMs } from './stats';
@@ -23,9 +23,11 @@ export async function measureEndToEnd(jobs: number): Promise<EndToEndResult> {
   try {
     let completed = 0;
     const allDone = new Promise<void>((resolve, reject) => {
-      bench.app.get(EventBus).events$.subscribe(({ event }) => {
-        if (event.type === 'job_failed') reject(new Error(`a job failed: ${event.message}`));
-        if (event.type === 'job_completed' && ++completed === jobs) resolve();
+      bench.app.get(EventBus).subscribe(0, {
+        next: ({ event }) => {
+          if (event.type === 'job_failed') reject(new Error(`a job failed: ${event.message}`));
+          if (event.type === 'job_completed' && ++completed === jobs) resolve();
+        },
       });
     });
     const started = nowMs();

@@ -1,7 +1,7 @@
 import { Sqlite } from '../src/database/database.module';
-import { StageEvents } from '../src/events/event-catalog';
+import { StageEvents } from '../src/domain/event-catalog';
 import { EventLogger } from '../src/events/event-logger.service';
-import { EventInput } from '../src/events/event.types';
+import { EventInput } from '../src/domain/events';
 import { BenchApp } from './bench-app';
 import { nowMs } from './stats';
 

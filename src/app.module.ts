@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoadedConfig } from './config/config.loader';
+import { BusModule } from './bus/bus.module';
 import { ConfigModule } from './config/config.module';
 import { ConsoleModule } from './console/console.module';
 import { DatabaseModule } from './database/database.module';
@@ -21,6 +22,7 @@ export class AppModule {
         ConfigModule.forRoot(loaded),
         ScheduleModule.forRoot(),
         DatabaseModule,
+        BusModule,
         MetricsModule,
         SecurityModule,
         EventsModule,

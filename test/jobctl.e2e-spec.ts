@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { StageEvents } from '../src/events/event-catalog';
+import { StageEvents } from '../src/domain/event-catalog';
 import { EventLogger } from '../src/events/event-logger.service';
 import { TestApp, bootTestApp, removeDir, waitFor } from './helpers/app';
 import { runJobctl } from './helpers/cli';

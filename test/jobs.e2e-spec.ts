@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { STAGES } from '../src/common/stages';
+import { STAGES } from '../src/domain/stages';
 import { TestApp, bootTestApp, removeDir } from './helpers/app';
 import { allEvents, waitForStatus } from './helpers/jobs';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JobEvent } from '../src/events/event.types';
+import { JobEvent } from '../src/domain/events';
 import { TestApp, bootTestApp, removeDir, waitFor } from './helpers/app';
 import { NO_GATES, allEvents, decide, milestones, stagesRun, waitForGate, waitForStatus } from './helpers/jobs';
 import { openSse } from './helpers/sse';

@@ -1,9 +1,9 @@
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventBus } from '../src/events/event-bus';
-import { StageEvents } from '../src/events/event-catalog';
+import { EventBus } from '../src/bus/bus.port';
+import { StageEvents } from '../src/domain/event-catalog';
 import { EventLogger } from '../src/events/event-logger.service';
-import { EventInput, JobEvent } from '../src/events/event.types';
+import { EventInput, JobEvent } from '../src/domain/events';
 import { JsonlWriter } from '../src/events/jsonl-writer';
 import { TestApp, bootTestApp, removeDir } from './helpers/app';
 import { allEvents, waitForStatus } from './helpers/jobs';
@@ -109,7 +109,7 @@ describe('the event pipeline: database, events.jsonl, console, bus', () => {
     const path = join(t.runsDir, job.id, 'events.jsonl');
     const writer = t.app.get(JsonlWriter);
     const published: number[] = [];
-    const subscription = t.app.get(EventBus).events$.subscribe(({ event }) => published.push(event.id));
+    const subscription = t.app.get(EventBus).subscribe(0, { next: ({ event }) => published.push(event.id) });
     // A directory where the file should be: the append fails (root ignores file modes).
     writer.close(job.id);
     rmSync(path);
@@ -120,7 +120,7 @@ describe('the event pipeline: database, events.jsonl, console, bus', () => {
     expect(t.logs()).toContain('events.jsonl append failed');
     rmSync(path, { recursive: true });
     emitter.emit(logLine(job.id, 2));
-    subscription.unsubscribe();
+    subscription();
     expect(writer.isBehind(job.id)).toBe(false);
     expect(t.jsonl(job.id)).toEqual(await allEvents(t, job.id));
   });
@@ -128,14 +128,14 @@ describe('the event pipeline: database, events.jsonl, console, bus', () => {
   it('publishes and files nothing when storing the event fails', async () => {
     const job = await t.createJob({ slug: 'rollback' });
     const published: number[] = [];
-    const subscription = t.app.get(EventBus).events$.subscribe(({ event }) => published.push(event.id));
+    const subscription = t.app.get(EventBus).subscribe(0, { next: ({ event }) => published.push(event.id) });
     const before = t.jsonl(job.id);
     expect(() =>
       emitter.emit(logLine(job.id, 1), () => {
         throw new Error('state change refused');
       }),
     ).toThrow('state change refused');
-    subscription.unsubscribe();
+    subscription();
     expect(published).toEqual([]);
     expect(t.jsonl(job.id)).toEqual(before);
     expect(await allEvents(t, job.id)).toEqual(before);

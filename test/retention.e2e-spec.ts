@@ -1,4 +1,4 @@
-import { StageEvents } from '../src/events/event-catalog';
+import { StageEvents } from '../src/domain/event-catalog';
 import { EventLogger } from '../src/events/event-logger.service';
 import { RetentionService } from '../src/events/retention.service';
 import { TestApp, bootTestApp, removeDir } from './helpers/app';

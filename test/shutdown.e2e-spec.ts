@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { JobEvent } from '../src/events/event.types';
+import { JobEvent } from '../src/domain/events';
 import { removeDir } from './helpers/app';
 import { openSse } from './helpers/sse';
 import { startServer } from './helpers/server-process';

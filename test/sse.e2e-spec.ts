@@ -1,7 +1,7 @@
-import { EventBus } from '../src/events/event-bus';
-import { StageEvents } from '../src/events/event-catalog';
+import { EventBus } from '../src/bus/bus.port';
+import { StageEvents } from '../src/domain/event-catalog';
 import { EventLogger } from '../src/events/event-logger.service';
-import { EventInput } from '../src/events/event.types';
+import { EventInput } from '../src/domain/events';
 import { SseService } from '../src/events/sse/sse.service';
 import { TestApp, bootTestApp, removeDir, waitFor } from './helpers/app';
 import { SseClient, openSse } from './helpers/sse';

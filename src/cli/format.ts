@@ -1,4 +1,4 @@
-import { STAGES } from '../common/stages';
+import { STAGES } from '../domain/stages';
 
 /** An event as the API serves it (the CLI reads only the public API). */
 export interface ServedEvent {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
 import { parse } from 'yaml';
-import { STAGES, isStage } from '../common/stages';
+import { STAGES, isStage } from '../domain/stages';
 import { DEFAULT_ADMIN_TOKEN, DEFAULT_CONFIG_PATH, defaultConfigObject } from './defaults';
 import { GateConfig, OperatorConfig } from './operator-config';
 

@@ -1,4 +1,4 @@
-import { STAGES, Stage } from '../common/stages';
+import { STAGES, Stage } from '../domain/stages';
 
 const REQUIRED_GATES: readonly Stage[] = ['script', 'storyboard', 'assets', 'audio'];
 const AUTO_APPROVE_AFTER_S: Partial<Record<Stage, number>> = {

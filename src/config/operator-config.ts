@@ -14,7 +14,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { Stage } from '../common/stages';
+import { Stage } from '../domain/stages';
 
 /** The typed, validated form of conf/operator.yaml. Every service reads config through this class. */
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Stage } from '../common/stages';
+import { Stage } from '../domain/stages';
 
 /** Where a job's files live: runs/<job_id>/… (SPEC §9). Job ids are validated UUIDs before they get here. */
 export class RunPaths {

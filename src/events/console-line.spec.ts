@@ -1,5 +1,5 @@
 import { consoleLevel, formatConsoleLine } from './console-line';
-import { makeEvent } from './event.types';
+import { makeEvent } from '../domain/events';
 
 describe('the [events] console line', () => {
   it('has the layout of SPEC §6', () => {

@@ -1,5 +1,5 @@
 import { LogLevel } from '../config/operator-config';
-import { JobEvent } from './event.types';
+import { JobEvent } from '../domain/events';
 
 const LEVEL_BY_TYPE: Partial<Record<string, LogLevel>> = {
   stage_failed: 'error',

@@ -2,9 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Sqlite } from '../database/database.module';
 import { MetricsService } from '../metrics/metrics.service';
 import { consoleLevel, formatConsoleLine } from './console-line';
-import { EventBus } from './event-bus';
+import { EventBus } from '../bus/bus.port';
 import { EventStore } from './event-store';
-import { EventInput, JobEvent, PublishedEvent, makeEvent } from './event.types';
+import { EventInput, JobEvent, PublishedEvent, makeEvent } from '../domain/events';
 import { JsonlWriter } from './jsonl-writer';
 
 /**
@@ -53,7 +53,7 @@ export class EventLogger {
     const published: PublishedEvent = { event, json: JSON.stringify(event) };
     this.jsonl.append(published);
     this.printConsoleLine(event);
-    this.bus.publish(published);
+    this.bus.publish([published]);
     this.metrics.eventEmitted(event.type, Number(process.hrtime.bigint() - started) / 1e9);
     return event;
   }

@@ -1,7 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
-import { STAGES, Stage, isStage } from '../common/stages';
+import { STAGES, Stage, isStage } from '../domain/stages';
 import { clip } from '../common/text';
-import { EVENT_TYPES, EventType, isEventType } from './event.types';
+import { EVENT_TYPES, EventType, isEventType } from '../domain/events';
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Statement } from 'better-sqlite3';
-import { Stage } from '../common/stages';
+import { Stage } from '../domain/stages';
 import { Sqlite } from '../database/database.module';
 import { StatementCache } from '../database/statement-cache';
-import { EventFilter, EventInput, EventType, JobEvent, makeEvent } from './event.types';
+import { EventFilter, EventInput, EventType, JobEvent, makeEvent } from '../domain/events';
 
 interface EventRow {
   id: number;

@@ -5,7 +5,7 @@ import { isJobId } from '../common/job-id.pipe';
 import { clip } from '../common/text';
 import { EventStore } from './event-store';
 import { parseCursor, parseEventId, parseLimit, parseStage, parseTypes } from './event-query';
-import { EventFilter } from './event.types';
+import { EventFilter } from '../domain/events';
 import { PollResponse, PollingService } from './polling.service';
 import { SseService } from './sse/sse.service';
 

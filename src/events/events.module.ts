@@ -1,5 +1,4 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { EventBus } from './event-bus';
 import { EventLogger } from './event-logger.service';
 import { EventStore } from './event-store';
 import { EventStreamsService } from './event-streams.service';
@@ -11,17 +10,8 @@ import { SseService } from './sse/sse.service';
 
 @Module({
   controllers: [JobEventsController, GlobalEventsController],
-  providers: [
-    EventStore,
-    EventBus,
-    JsonlWriter,
-    EventLogger,
-    PollingService,
-    SseService,
-    EventStreamsService,
-    RetentionService,
-  ],
-  exports: [EventLogger, EventBus, SseService],
+  providers: [EventStore, JsonlWriter, EventLogger, PollingService, SseService, EventStreamsService, RetentionService],
+  exports: [EventLogger, SseService],
 })
 export class EventsModule implements OnModuleInit {
   constructor(private readonly jsonl: JsonlWriter) {}

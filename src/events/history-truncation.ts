@@ -1,5 +1,5 @@
 import { EventStore } from './event-store';
-import { EventFilter } from './event.types';
+import { EventFilter } from '../domain/events';
 
 /** Stream-only notice (SPEC §11): retention removed events after the client's cursor. */
 export interface HistoryTruncated {

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { RunPaths } from '../config/run-paths';
 import { EventStore } from './event-store';
-import { PublishedEvent } from './event.types';
+import { PublishedEvent } from '../domain/events';
 
 /** Open append handles kept at once; the least recently written is closed past this. */
 const MAX_OPEN_FILES = 128;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventStore } from './event-store';
 import { Cursor } from './event-query';
-import { EventFilter, JobEvent } from './event.types';
+import { EventFilter, JobEvent } from '../domain/events';
 import { HistoryTruncated, historyTruncation } from './history-truncation';
 
 export interface PollQuery {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
-import { TERMINAL_STATUSES } from '../common/stages';
+import { TERMINAL_STATUSES } from '../domain/stages';
 import { OperatorConfig } from '../config/operator-config';
 import { Sqlite } from '../database/database.module';
 import { StatementCache } from '../database/statement-cache';

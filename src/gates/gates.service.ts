@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { Stage, isStage, isTerminal } from '../common/stages';
-import { stageIndex } from '../common/stages-order';
+import { Stage, isStage, isTerminal } from '../domain/stages';
+import { stageIndex } from '../domain/stages';
 import { clip } from '../common/text';
 import { RunPaths } from '../config/run-paths';
-import { GateEvents } from '../events/event-catalog';
+import { GateEvents } from '../domain/event-catalog';
 import { EventLogger } from '../events/event-logger.service';
 import { GateDecision, GateRow, JobRecords } from '../jobs/job-records';
 import { DEFAULT_OPERATOR, JobsService } from '../jobs/jobs.service';

@@ -1,9 +1,9 @@
 import { join, relative } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { Stage } from '../common/stages';
+import { Stage } from '../domain/stages';
 import { RunPaths } from '../config/run-paths';
-import { applyPatchToArtifacts } from './patches/apply-patch';
-import { parsePatch } from './patches/validate-patch';
+import { applyPatchToArtifacts } from '../domain/patches/apply-patch';
+import { parsePatch } from '../domain/patches/validate-patch';
 
 export interface AppliedPatch {
   /** The validated patch, as stored with the gate and reported in events. */

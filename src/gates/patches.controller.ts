@@ -5,7 +5,7 @@ import { JobIdPipe } from '../common/job-id.pipe';
 import { DEFAULT_OPERATOR } from '../jobs/jobs.service';
 import { PatchAppliedSchema, PatchTypesSchema } from './dto/gates.schema';
 import { GatesService } from './gates.service';
-import { PATCH_TYPES } from './patches/patch-types';
+import { PATCH_TYPES } from '../domain/patches/patch-types';
 
 @ApiTags('patches')
 @ApiBearerAuth()

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { nextStage } from '../common/stages-order';
-import { GateEvents, JobEvents } from '../events/event-catalog';
+import { nextStage } from '../domain/stages';
+import { GateEvents, JobEvents } from '../domain/event-catalog';
 import { EventLogger } from '../events/event-logger.service';
 import { GateDecision, JobRecords } from '../jobs/job-records';
 import { DEFAULT_OPERATOR } from '../jobs/jobs.service';

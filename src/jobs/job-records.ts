@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import type { Statement } from 'better-sqlite3';
-import { JOB_STATUSES, JobStatus, STAGES, Stage, TERMINAL_STATUSES } from '../common/stages';
+import { JOB_STATUSES, JobStatus, STAGES, Stage, TERMINAL_STATUSES } from '../domain/stages';
 import { OperatorConfig } from '../config/operator-config';
 import { Sqlite } from '../database/database.module';
 import { StatementCache } from '../database/statement-cache';

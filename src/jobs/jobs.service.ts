@@ -5,7 +5,7 @@ import { FindOptionsWhere, Repository } from 'typeorm';
 import { writeJsonAtomic } from '../common/atomic-write';
 import { RunPaths } from '../config/run-paths';
 import { JobEntity } from '../database/entities/job.entity';
-import { JobEvents } from '../events/event-catalog';
+import { JobEvents } from '../domain/event-catalog';
 import { EventLogger } from '../events/event-logger.service';
 import { CreateJobDto } from './dto/create-job.dto';
 import { ListJobsQuery } from './dto/list-jobs.query';

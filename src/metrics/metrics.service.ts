@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { JOB_STATUSES } from '../common/stages';
+import { JOB_STATUSES } from '../domain/stages';
 import { Sqlite } from '../database/database.module';
 
 const GATE_DECISIONS: Record<string, string> = {

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { Stage } from '../common/stages';
+import { Stage } from '../domain/stages';
 import { RunPaths } from '../config/run-paths';
-import { StageEvents } from '../events/event-catalog';
+import { StageEvents } from '../domain/event-catalog';
 import { EventLogger } from '../events/event-logger.service';
 import { JobRecords } from '../jobs/job-records';
 

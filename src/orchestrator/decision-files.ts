@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { writeJsonAtomic } from '../common/atomic-write';
-import { Stage } from '../common/stages';
+import { Stage } from '../domain/stages';
 import { RunPaths } from '../config/run-paths';
 import { GateDecision } from '../jobs/job-records';
 

@@ -1,8 +1,8 @@
 import { ConflictException, Injectable } from '@nestjs/common';
-import { Stage } from '../common/stages';
-import { nextStage } from '../common/stages-order';
-import { EventInput } from '../events/event.types';
-import { JobEvents } from '../events/event-catalog';
+import { Stage } from '../domain/stages';
+import { nextStage } from '../domain/stages';
+import { EventInput } from '../domain/events';
+import { JobEvents } from '../domain/event-catalog';
 import { EventLogger } from '../events/event-logger.service';
 import { GateDecision, JobRecords } from '../jobs/job-records';
 import { StateFiles } from '../jobs/state-files';

@@ -1,10 +1,9 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Subscription } from 'rxjs';
 import { OperatorConfig } from '../config/operator-config';
-import { JobEvents } from '../events/event-catalog';
-import { EventBus } from '../events/event-bus';
+import { JobEvents } from '../domain/event-catalog';
+import { EventBus, Unsubscribe } from '../bus/bus.port';
 import { EventLogger } from '../events/event-logger.service';
-import { EventType } from '../events/event.types';
+import { EventType } from '../domain/events';
 import { JobRecords } from '../jobs/job-records';
 import { StateFiles } from '../jobs/state-files';
 import { AbortReason, StageLoop } from './stage-loop';
@@ -27,7 +26,7 @@ const QUEUE_EVENTS: ReadonlySet<EventType> = new Set([
 export class OrchestratorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('orchestrator');
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  private subscription?: Subscription;
+  private unsubscribe?: Unsubscribe;
   private isPumpScheduled = false;
   private isStopping = false;
 
@@ -43,9 +42,11 @@ export class OrchestratorService implements OnApplicationBootstrap, BeforeApplic
   onApplicationBootstrap(): void {
     this.recoverInterruptedJobs();
     // Reacting later than the publish keeps every subscriber's view in id order (no emit inside an emit).
-    this.subscription = this.bus.events$.subscribe(({ event }) => {
-      if (event.type === 'job_canceled') this.abort(event.job_id, 'canceled');
-      else if (QUEUE_EVENTS.has(event.type)) this.schedulePump();
+    this.unsubscribe = this.bus.subscribe(0, {
+      next: ({ event }) => {
+        if (event.type === 'job_canceled') this.abort(event.job_id, 'canceled');
+        else if (QUEUE_EVENTS.has(event.type)) this.schedulePump();
+      },
     });
     this.schedulePump();
   }
@@ -53,7 +54,7 @@ export class OrchestratorService implements OnApplicationBootstrap, BeforeApplic
   /** Before the database closes: running stages stop (a restart re-runs them) and state files are written. */
   async beforeApplicationShutdown(): Promise<void> {
     this.isStopping = true;
-    this.subscription?.unsubscribe();
+    this.unsubscribe?.();
     const pending = [...this.running.values()].map((run) => run.done);
     for (const jobId of this.running.keys()) this.abort(jobId, 'shutdown');
     await Promise.all(pending);

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { ConflictException, Inject, Injectable, Logger } from '@nestjs/common';
-import { Stage } from '../common/stages';
-import { nextStage } from '../common/stages-order';
+import { Stage } from '../domain/stages';
+import { nextStage } from '../domain/stages';
 import { OperatorConfig } from '../config/operator-config';
 import { RunPaths } from '../config/run-paths';
-import { GateEvents, JobEvents, StageEvents } from '../events/event-catalog';
+import { GateEvents, JobEvents, StageEvents } from '../domain/event-catalog';
 import { EventLogger } from '../events/event-logger.service';
 import { JobRecords } from '../jobs/job-records';
 import { StateFiles } from '../jobs/state-files';

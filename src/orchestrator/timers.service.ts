@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { ConflictException } from '@nestjs/common';
-import { GateEvents, JobEvents } from '../events/event-catalog';
+import { GateEvents, JobEvents } from '../domain/event-catalog';
 import { EventLogger } from '../events/event-logger.service';
 import { ACTIVE_STATUSES, JobRecords } from '../jobs/job-records';
 import { StateFiles } from '../jobs/state-files';

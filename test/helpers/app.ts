@@ -8,7 +8,7 @@ import request from 'supertest';
 import { stringify } from 'yaml';
 import { createApp } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/config.loader';
-import { JobEvent } from '../../src/events/event.types';
+import { JobEvent } from '../../src/domain/events';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 

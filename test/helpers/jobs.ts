@@ -1,5 +1,5 @@
-import { STAGES } from '../../src/common/stages';
-import { JobEvent } from '../../src/events/event.types';
+import { STAGES } from '../../src/domain/stages';
+import { JobEvent } from '../../src/domain/events';
 import { TestApp, waitFor } from './app';
 
 /** Every stored event of a job (or of all jobs), paging with next_since. */

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { STAGES } from '../../common/stages';
-import { EVENT_TYPES } from '../event.types';
+import { STAGES } from '../../domain/stages';
+import { EVENT_TYPES } from '../../domain/events';
 
 /** The event as served on every surface (SPEC §5), for the OpenAPI document. */
 export class EventSchema {

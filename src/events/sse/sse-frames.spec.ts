@@ -1,4 +1,4 @@
-import { makeEvent } from '../event.types';
+import { makeEvent } from '../../domain/events';
 import { StreamOnlyMessage, connectedFrame, eventFrame, heartbeatFrame } from './sse-frames';
 
 describe('SSE frames', () => {

@@ -1,5 +1,5 @@
 import { MessageEvent } from '@nestjs/common';
-import { JobEvent } from '../event.types';
+import { JobEvent } from '../../domain/events';
 
 /** A frame that is never stored: no `id:` line, so Last-Event-ID always names the last stored event. */
 export interface StreamOnlyFrame {

@@ -3,9 +3,9 @@ import { BeforeApplicationShutdown, HttpException, HttpStatus, Injectable, Logge
 import { Observable } from 'rxjs';
 import { OperatorConfig } from '../../config/operator-config';
 import { MetricsService } from '../../metrics/metrics.service';
-import { EventBus } from '../event-bus';
+import { EventBus } from '../../bus/bus.port';
 import { EventStore } from '../event-store';
-import { EventFilter, JobEvent } from '../event.types';
+import { EventFilter, JobEvent } from '../../domain/events';
 import { BacklogMonitor } from './backlog-monitor';
 import { StreamOnlyMessage, connectedFrame, eventFrame, heartbeatFrame, shutdownFrame } from './sse-frames';
 import { historyTruncation } from '../history-truncation';
@@ -110,7 +110,7 @@ export class SseService implements BeforeApplicationShutdown {
         });
       };
       this.closers.add(closeForShutdown);
-      const live = this.bus.events$.subscribe({
+      const unsubscribe = this.bus.subscribe(0, {
         next: ({ event, json }) => {
           if (isLive && event.id > lastSentId && matchesFilter(request.filter, event)) sendEvent(event, json);
         },
@@ -154,7 +154,7 @@ export class SseService implements BeforeApplicationShutdown {
         const left = (this.openByClient.get(request.client) ?? 1) - 1;
         if (left > 0) this.openByClient.set(request.client, left);
         else this.openByClient.delete(request.client);
-        live.unsubscribe();
+        unsubscribe();
         clearInterval(heartbeat);
         backlog.dispose();
       };

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, Length, MaxLength } from 'class-validator';
-import { STAGES } from '../../common/stages';
+import { STAGES } from '../../domain/stages';
 
 /** Body of approve and reject (the reference's shape). */
 export class GateDecisionDto {

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { JOB_STATUSES, STAGES } from '../../common/stages';
+import { JOB_STATUSES, STAGES } from '../../domain/stages';
 
 export class GateSchema {
   @ApiProperty({ enum: STAGES }) stage: string;

@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { JOB_STATUSES, JobStatus, isJobStatus } from '../../common/stages';
+import { JOB_STATUSES, JobStatus, isJobStatus } from '../../domain/stages';
 import { clip } from '../../common/text';
 
 export const DEFAULT_JOB_LIMIT = 100;

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Stage } from '../../common/stages';
+import { Stage } from '../../domain/stages';
 import { LineLimiter, LineSplitter } from './line-splitter';
 import { StageAborted, StageContext, StageFailure, StageResult, StageRunner } from './stage-runner';
 

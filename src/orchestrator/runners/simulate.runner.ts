@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { Stage } from '../../common/stages';
+import { Stage } from '../../domain/stages';
 import { StageAborted, StageContext, StageResult, StageRunner } from './stage-runner';
 
 type Files = Record<string, string>;

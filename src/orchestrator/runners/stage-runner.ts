@@ -1,4 +1,4 @@
-import { Stage } from '../../common/stages';
+import { Stage } from '../../domain/stages';
 
 /** What a runner gets for one stage of one job. */
 export interface StageContext {

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Stage } from '../../common/stages';
+import { Stage } from '../stages';
 import { applyPatchToArtifacts } from './apply-patch';
 import { refusalOf } from './refusal.spec-helper';
 

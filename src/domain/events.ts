@@ -1,4 +1,4 @@
-import { Stage } from '../common/stages';
+import { Stage } from './stages';
 
 export const EVENT_TYPES = [
   'job_created',

@@ -1,4 +1,4 @@
-import { STAGES } from '../../common/stages';
+import { STAGES } from '../stages';
 import { applyToJson, applyToText } from './apply-patch';
 import { PATCH_TYPES } from './patch-types';
 import { parsePatch } from './validate-patch';

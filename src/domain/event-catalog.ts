@@ -1,5 +1,5 @@
-import { Stage } from '../common/stages';
-import { EventInput } from './event.types';
+import { Stage } from './stages';
+import { EventInput } from './events';
 
 /**
  * Builders for every event of SPEC §5, so type, stage, status, message and payload always agree

@@ -35,3 +35,12 @@ export function isJobStatus(value: unknown): value is JobStatus {
 export function isTerminal(status: JobStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
+
+export function stageIndex(stage: Stage): number {
+  return STAGES.indexOf(stage);
+}
+
+/** The stage after this one, or null after the last (acceptance). */
+export function nextStage(stage: Stage): Stage | null {
+  return STAGES[stageIndex(stage) + 1] ?? null;
+}

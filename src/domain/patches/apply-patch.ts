@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { writeFileAtomic } from '../../common/atomic-write';
-import { Stage } from '../../common/stages';
+import { Stage } from '../stages';
 import { applyOperationInPlace } from './json-pointer';
 import { MAX_BEAT_SECONDS, Patch, isValidBeatDuration, parsePatch, patchTarget } from './validate-patch';
 

@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { Stage } from '../../common/stages';
+import { Stage } from '../stages';
 
 export interface TextReplacePatch {
   type: 'text_replace';

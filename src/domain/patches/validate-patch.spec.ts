@@ -1,4 +1,4 @@
-import { Stage } from '../../common/stages';
+import { Stage } from '../stages';
 import { Patch, parsePatch, patchTarget } from './validate-patch';
 import { refusalOf } from './refusal.spec-helper';
 

@@ -1,4 +1,4 @@
-import { Stage } from '../../common/stages';
+import { Stage } from '../stages';
 import {
   MAX_BEAT_SECONDS,
   MAX_LEVEL_CHANGE_DB,
