@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { ConflictError, DomainError, InvalidInputError, NotFoundError, StoreUnavailable } from '../domain/errors';
 
 /** The one way errors leave the service: JSON `{statusCode, detail}` (the reference's clients read `detail`). */
 @Catch()
@@ -34,5 +35,15 @@ export function describe(exception: unknown): { status: number; detail: unknown 
     const text = detail ?? message ?? exception.message;
     return { status: exception.getStatus(), detail: Array.isArray(text) ? text.join('; ') : text };
   }
+  if (exception instanceof DomainError) return { status: statusOf(exception), detail: exception.message };
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'Internal server error' };
+}
+
+/** The one place domain errors become HTTP statuses. */
+function statusOf(error: DomainError): number {
+  if (error instanceof NotFoundError) return HttpStatus.NOT_FOUND;
+  if (error instanceof ConflictError) return HttpStatus.CONFLICT;
+  if (error instanceof InvalidInputError) return HttpStatus.BAD_REQUEST;
+  if (error instanceof StoreUnavailable) return HttpStatus.SERVICE_UNAVAILABLE;
+  return HttpStatus.INTERNAL_SERVER_ERROR;
 }

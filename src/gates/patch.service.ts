@@ -2,7 +2,7 @@ import { join, relative } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { Stage } from '../domain/stages';
 import { RunPaths } from '../config/run-paths';
-import { applyPatchToArtifacts } from '../domain/patches/apply-patch';
+import { applyPatchToArtifacts } from './patch-files';
 import { parsePatch } from '../domain/patches/validate-patch';
 
 export interface AppliedPatch {

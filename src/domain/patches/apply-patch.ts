@@ -1,8 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { BadRequestException, NotFoundException } from '@nestjs/common';
-import { writeFileAtomic } from '../../common/atomic-write';
-import { Stage } from '../stages';
+import { InvalidInputError } from '../errors';
 import { applyOperationInPlace } from './json-pointer';
 import { MAX_BEAT_SECONDS, Patch, isValidBeatDuration, parsePatch, patchTarget } from './validate-patch';
 
@@ -10,7 +6,7 @@ import { MAX_BEAT_SECONDS, Patch, isValidBeatDuration, parsePatch, patchTarget }
 const MAX_RESULT_CHARS = 10_000_000;
 
 function cannot(detail: string): never {
-  throw new BadRequestException(`Patch does not apply: ${detail}`);
+  throw new InvalidInputError(`Patch does not apply: ${detail}`);
 }
 
 function quote(text: string): string {
@@ -151,37 +147,17 @@ function assertBeatDurations(before: unknown, after: unknown): void {
   }
 }
 
-function readArtifact(path: string, file: string, stage: Stage): string {
-  const isFile = statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
-  if (!isFile) throw new NotFoundException(`No ${file} to patch yet: the ${stage} stage has not produced it`);
-  return readFileSync(path, 'utf8');
-}
-
 /**
- * Validates the patch, reads the stage's artifact, computes the new content in memory and only then
- * replaces the file atomically (temp file + rename): a malformed or non-applicable patch changes nothing on disk.
+ * The artifact's new content after the patch (pure: the caller reads and writes the file). A patch
+ * that does not apply throws InvalidInputError and the caller leaves the file as it was.
  */
-export function applyPatchToArtifacts(
-  artifactsDir: string,
-  stage: Stage,
-  raw: unknown,
-): { file: string; patch: Patch } {
-  const patch = parsePatch(raw, stage);
-  const file = patchTarget(patch, stage);
-  const path = join(artifactsDir, file);
-  const content = readArtifact(path, file, stage);
-  let next: string;
-  if (file.endsWith('.json')) {
-    let document: unknown;
-    try {
-      document = JSON.parse(content);
-    } catch {
-      return cannot(`${file} is not valid JSON`);
-    }
-    next = JSON.stringify(applyToJson(patch, document), null, 2) + '\n';
-  } else {
-    next = applyToText(patch, content);
+export function applyPatchToContent(patch: Patch, file: string, content: string): string {
+  if (!file.endsWith('.json')) return applyToText(patch, content);
+  let document: unknown;
+  try {
+    document = JSON.parse(content);
+  } catch {
+    return cannot(`${file} is not valid JSON`);
   }
-  writeFileAtomic(path, next);
-  return { file, patch };
+  return JSON.stringify(applyToJson(patch, document), null, 2) + '\n';
 }

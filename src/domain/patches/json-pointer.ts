@@ -1,10 +1,10 @@
-import { BadRequestException } from '@nestjs/common';
+import { InvalidInputError } from '../errors';
 import { JsonPatch } from './validate-patch';
 
 const ARRAY_INDEX = /^(0|[1-9]\d*)$/;
 
 function notFound(path: string): never {
-  throw new BadRequestException(`Patch does not apply: path ${path} not found`);
+  throw new InvalidInputError(`Patch does not apply: path ${path} not found`);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { HttpException } from '@nestjs/common';
+import { describe as describeError } from '../../common/http-exception.filter';
 
 /** What a patch call refused with (status and detail), or 'succeeded' — for table-driven refusal tests. */
 export function refusalOf(action: () => unknown): { status: number; detail: string } | 'succeeded' {
@@ -6,7 +6,8 @@ export function refusalOf(action: () => unknown): { status: number; detail: stri
     action();
     return 'succeeded';
   } catch (error) {
-    if (!(error instanceof HttpException)) throw error;
-    return { status: error.getStatus(), detail: error.message };
+    const { status, detail } = describeError(error);
+    if (status >= 500) throw error;
+    return { status, detail: String(detail) };
   }
 }

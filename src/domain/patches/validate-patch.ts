@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { InvalidInputError } from '../errors';
 import { Stage } from '../stages';
 
 export interface TextReplacePatch {
@@ -66,7 +66,7 @@ const MAX_ITEMS = 1000;
 const MAX_POINTER = 1000;
 
 function bad(detail: string): never {
-  throw new BadRequestException(`Invalid patch: ${detail}`);
+  throw new InvalidInputError(`Invalid patch: ${detail}`);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

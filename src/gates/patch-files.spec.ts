@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Stage } from '../stages';
-import { applyPatchToArtifacts } from './apply-patch';
-import { refusalOf } from './refusal.spec-helper';
+import { Stage } from '../domain/stages';
+import { applyPatchToArtifacts } from './patch-files';
+import { refusalOf } from '../domain/patches/refusal.spec-helper';
 
 /** Artifacts as the simulate runner writes them (2-space JSON with a final newline). */
 const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';

@@ -1,0 +1,28 @@
+/**
+ * Errors of the domain, the lifecycle and the store. They name what is wrong in words a user can act
+ * on; one exception filter (src/common/http-exception.filter.ts) maps each family to its HTTP status.
+ */
+export abstract class DomainError extends Error {
+  override readonly name: string = this.constructor.name;
+}
+
+/** 404: the job, gate or file named does not exist. */
+export class NotFoundError extends DomainError {}
+
+/** 409: the request is well-formed but the job's state does not allow it now. */
+export class ConflictError extends DomainError {}
+
+/** 400: the request itself is malformed (a patch that does not validate or apply). */
+export class InvalidInputError extends DomainError {}
+
+export class JobNotFound extends NotFoundError {
+  constructor(readonly jobId: string) {
+    super(`Job ${jobId} not found`);
+  }
+}
+
+/** A command the transition table has no row for, from the job's current status. */
+export class IllegalTransition extends ConflictError {}
+
+/** 503: the store cannot be reached or written right now; the caller may retry. */
+export class StoreUnavailable extends DomainError {}
