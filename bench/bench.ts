@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     const jobIds = await createJobs(bench, SIZES.jobs, 'bench');
     const [sseJob] = await createJobs(bench, 1, 'sse');
 
-    const emit = measureEmit(bench, jobIds, SIZES.emit, SIZES.warmUp);
+    const emit = await measureEmit(bench, jobIds, SIZES.emit, SIZES.warmUp);
     console.log(
       `emit(): ${thousands(emit.eventsPerS)} events/s — ${thousands(emit.events)} stage_log events over ${SIZES.jobs} jobs ` +
         `in ${round(emit.seconds)} s (SQLite row + events.jsonl + console line to a file + bus) ` +
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     );
 
     const fill = await fillTo(bench, jobIds, SIZES.stored);
-    const stored = storedEvents(bench);
+    const stored = await storedEvents(bench);
     console.log(
       `store: ${thousands(stored)} events stored` +
         (fill.events > 0
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       );
       // More jobs logging at once than JsonlWriter keeps files open for (128).
       const manyJobs = [...jobIds, ...(await createJobs(bench, MANY_JOBS - jobIds.length, 'many'))];
-      const spread = measureEmit(bench, manyJobs, 20_000, 2_000);
+      const spread = await measureEmit(bench, manyJobs, 20_000, 2_000);
       console.log(
         `emit() over ${MANY_JOBS} jobs round-robin (context): ${thousands(spread.eventsPerS)} events/s — ` +
           `${thousands(spread.events)} events in ${round(spread.seconds)} s`,

@@ -34,7 +34,7 @@ export async function measureEndToEnd(jobs: number): Promise<EndToEndResult> {
     await createJobs(bench, jobs, 'e2e');
     await allDone;
     const seconds = (nowMs() - started) / 1000;
-    return { jobs, seconds, jobsPerS: jobs / seconds, eventsPerS: storedEvents(bench) / seconds };
+    return { jobs, seconds, jobsPerS: jobs / seconds, eventsPerS: (await storedEvents(bench)) / seconds };
   } finally {
     await bench.close();
   }

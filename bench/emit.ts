@@ -1,6 +1,6 @@
-import { Sqlite } from '../src/database/database.module';
 import { StageEvents } from '../src/domain/event-catalog';
-import { EventLogger } from '../src/events/event-logger.service';
+import { JobLifecycle } from '../src/lifecycle/job-lifecycle.service';
+import { Store } from '../src/store/store.port';
 import { EventInput } from '../src/domain/events';
 import { BenchApp } from './bench-app';
 import { nowMs } from './stats';
@@ -17,15 +17,21 @@ export interface EmitResult {
 }
 
 /**
- * `EventLogger.emit()` in a tight synchronous loop, round-robin over the jobs, after `warmUp`
- * untimed calls (JIT, first-line catch-up of each job's events.jsonl, statement caches).
- * Each call does all four sinks: the SQLite insert, the events.jsonl append, the console line, the bus.
+ * `JobLifecycle.record()` awaited one after another, round-robin over the jobs, after `warmUp`
+ * untimed calls (JIT, first-line catch-up of each job's events.jsonl, statement caches). Each call
+ * is one unit of work (the SQLite insert, committed) and then every after-commit sink: the
+ * events.jsonl append, the console line, metrics, the bus.
  */
-export function measureEmit(bench: BenchApp, jobIds: string[], count: number, warmUp: number): EmitResult {
-  const logger = bench.app.get(EventLogger);
-  for (let i = 0; i < warmUp; i++) logger.emit(logLine(jobIds[i % jobIds.length], i));
+export async function measureEmit(
+  bench: BenchApp,
+  jobIds: string[],
+  count: number,
+  warmUp: number,
+): Promise<EmitResult> {
+  const lifecycle = bench.app.get(JobLifecycle);
+  for (let i = 0; i < warmUp; i++) await lifecycle.record(logLine(jobIds[i % jobIds.length], i));
   const started = nowMs();
-  for (let i = 0; i < count; i++) logger.emit(logLine(jobIds[i % jobIds.length], i));
+  for (let i = 0; i < count; i++) await lifecycle.record(logLine(jobIds[i % jobIds.length], i));
   const seconds = (nowMs() - started) / 1000;
   bench.freshConnections();
   return { events: count, seconds, eventsPerS: count / seconds };
@@ -36,12 +42,14 @@ export function measureEmit(bench: BenchApp, jobIds: string[], count: number, wa
  * them (so the server keeps answering, as it would in production). Returns how many were added.
  */
 export async function fillTo(bench: BenchApp, jobIds: string[], target: number): Promise<EmitResult> {
-  const logger = bench.app.get(EventLogger);
+  const lifecycle = bench.app.get(JobLifecycle);
   const started = nowMs();
   let added = 0;
-  for (let stored = storedEvents(bench); stored < target;) {
+  for (let stored = await storedEvents(bench); stored < target;) {
     const slice = Math.min(5_000, target - stored);
-    for (let i = 0; i < slice; i++, stored++, added++) logger.emit(logLine(jobIds[stored % jobIds.length], stored));
+    for (let i = 0; i < slice; i++, stored++, added++) {
+      await lifecycle.record(logLine(jobIds[stored % jobIds.length], stored));
+    }
     await new Promise((resolve) => setImmediate(resolve));
   }
   const seconds = (nowMs() - started) / 1000;
@@ -49,8 +57,8 @@ export async function fillTo(bench: BenchApp, jobIds: string[], target: number):
   return { events: added, seconds, eventsPerS: added > 0 ? added / seconds : 0 };
 }
 
-/** Rows in the events table, read through the app's own connection. */
-export function storedEvents(bench: BenchApp): number {
-  const sqlite = bench.app.get(Sqlite);
-  return (sqlite.db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
+/** Events stored: the newest id (the bench never prunes, so ids run 1…n without a gap). */
+export async function storedEvents(bench: BenchApp): Promise<number> {
+  const [newest] = await bench.app.get(Store).newestEvents({}, 1);
+  return newest?.id ?? 0;
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { EventLogger } from '../src/events/event-logger.service';
+import { JobLifecycle } from '../src/lifecycle/job-lifecycle.service';
 import { BenchApp } from './bench-app';
 import { logLine } from './emit';
 import type { Arrival, MainMessage, SseWorkerInput, WorkerMessage } from './sse-worker';
@@ -46,7 +46,7 @@ export async function measureSse(bench: BenchApp, jobId: string, options: SseOpt
     const ready = await next();
     if (ready.type !== 'ready') throw new Error(`SSE subscribers: ${describe(ready)}`);
 
-    const logger = bench.app.get(EventLogger);
+    const lifecycle = bench.app.get(JobLifecycle);
     const emittedAt = new Map<number, number>();
     const interval = 1000 / options.rate;
     const started = nowMs();
@@ -55,7 +55,7 @@ export async function measureSse(bench: BenchApp, jobId: string, options: SseOpt
       const due = Math.min(options.events, Math.floor((nowMs() - started) / interval) + 1);
       for (; sent < due; sent++) {
         const before = nowMs();
-        lastId = logger.emit(logLine(jobId, sent)).id;
+        lastId = (await lifecycle.record(logLine(jobId, sent))).id;
         emittedAt.set(lastId, before);
       }
       const wait = started + sent * interval - nowMs();

@@ -3,7 +3,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { StageEvents } from '../src/domain/event-catalog';
-import { EventLogger } from '../src/events/event-logger.service';
+import { JobLifecycle } from '../src/lifecycle/job-lifecycle.service';
 import { TestApp, bootTestApp, removeDir, waitFor } from './helpers/app';
 import { runJobctl } from './helpers/cli';
 import { NO_GATES, allEvents, waitForGate, waitForStatus } from './helpers/jobs';
@@ -91,17 +91,17 @@ describe('jobctl, the real binary against the real app', () => {
   it('reconnects after the server drops the stream, losing and repeating nothing', async () => {
     const job = await t.createJob({ slug: 'dropped' });
     await waitForGate(t, job.id, 'script');
-    const emitter = t.app.get(EventLogger);
+    const emitter = t.app.get(JobLifecycle);
     const watch = jobctl('watch', job.id, '--json', '--timeout', '20s');
     await waitFor(() => watch.stdout().includes('gate_pause'), 5000, 'the history');
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 20; i++)
-        emitter.emit(StageEvents.log(job.id, 'script', 'stdout', `round ${round} line ${i}`));
+        await emitter.record(StageEvents.log(job.id, 'script', 'stdout', `round ${round} line ${i}`));
       await waitFor(() => watch.stdout().includes(`round ${round} line 19`), 5000, `round ${round}`);
       // Drop every open connection, the stream included.
       t.app.getHttpServer().closeAllConnections();
     }
-    emitter.emit(StageEvents.log(job.id, 'script', 'stdout', 'after the last drop'));
+    await emitter.record(StageEvents.log(job.id, 'script', 'stdout', 'after the last drop'));
     await t.http().post(`/api/v1/jobs/${job.id}/cancel`).set(t.auth).send({}).expect(200);
     expect(await watch.exited).toBe(1);
     const printed = watch
@@ -119,7 +119,7 @@ describe('jobctl, the real binary against the real app', () => {
     try {
       const watch = runJobctl(['watch', job.id, '--json', '--timeout', '20s'], { baseUrl: proxy.url, token: t.token });
       await waitFor(() => watch.stdout().includes('gate_pause'), 8000, 'the history by polling');
-      t.app.get(EventLogger).emit(StageEvents.log(job.id, 'script', 'stdout', 'while polling'));
+      await t.app.get(JobLifecycle).record(StageEvents.log(job.id, 'script', 'stdout', 'while polling'));
       await waitFor(() => watch.stdout().includes('while polling'), 8000, 'a live event by polling');
       await t.http().post(`/api/v1/jobs/${job.id}/cancel`).set(t.auth).send({}).expect(200);
       expect(await watch.exited).toBe(1);
@@ -143,7 +143,7 @@ describe('jobctl, the real binary against the real app', () => {
     const tail = jobctl('tail', file, '-f', '--json');
     const stored = await allEvents(t, job.id);
     await waitFor(() => tail.stdout().trim().split('\n').length >= stored.length, 5000, 'the whole file');
-    t.app.get(EventLogger).emit(StageEvents.log(job.id, 'script', 'stdout', 'appended later'));
+    await t.app.get(JobLifecycle).record(StageEvents.log(job.id, 'script', 'stdout', 'appended later'));
     appendFileSync(file, '{"torn": ');
     await waitFor(() => tail.stdout().includes('appended later'), 5000, 'the appended line');
     tail.child.kill('SIGTERM');

@@ -2,9 +2,10 @@ import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from '
 import { join } from 'node:path';
 import { EventBus } from '../src/bus/bus.port';
 import { StageEvents } from '../src/domain/event-catalog';
-import { EventLogger } from '../src/events/event-logger.service';
+import { JobLifecycle } from '../src/lifecycle/job-lifecycle.service';
+import { Store } from '../src/store/store.port';
 import { EventInput, JobEvent } from '../src/domain/events';
-import { JsonlWriter } from '../src/events/jsonl-writer';
+import { JsonlWriter } from '../src/sinks/jsonl-writer';
 import { TestApp, bootTestApp, removeDir } from './helpers/app';
 import { allEvents, waitForStatus } from './helpers/jobs';
 
@@ -19,12 +20,12 @@ const QUIET_JOBS = {
 
 describe('the event pipeline: database, events.jsonl, console, bus', () => {
   let t: TestApp;
-  let emitter: EventLogger;
+  let emitter: JobLifecycle;
   const jobIds: string[] = [];
 
   beforeAll(async () => {
     t = await bootTestApp(QUIET_JOBS);
-    emitter = t.app.get(EventLogger);
+    emitter = t.app.get(JobLifecycle);
   });
   afterAll(async () => {
     await t.close();
@@ -35,7 +36,7 @@ describe('the event pipeline: database, events.jsonl, console, bus', () => {
     const jobs = await Promise.all([1, 2, 3, 4].map((i) => t.createJob({ slug: `pipe-${i}` })));
     jobIds.push(...jobs.map((job) => job.id));
     for (const job of jobs) await waitForStatus(t, job.id, ['needs_approval']);
-    for (let i = 0; i < 200; i++) emitter.emit(logLine(jobIds[i % 4], i));
+    for (let i = 0; i < 200; i++) await emitter.record(logLine(jobIds[i % 4], i));
     await t.http().post(`/api/v1/jobs/${jobIds[0]}/cancel`).set(t.auth).expect(200);
     for (const jobId of jobIds) {
       const polled = await allEvents(t, jobId);
@@ -61,7 +62,7 @@ describe('the event pipeline: database, events.jsonl, console, bus', () => {
   it('pages with since=<next_since>&limit=1 over 100 events sharing timestamps, each exactly once', async () => {
     const job = await t.createJob({ slug: 'paging' });
     await waitForStatus(t, job.id, ['needs_approval']);
-    for (let i = 0; i < 100; i++) emitter.emit(logLine(job.id, i));
+    for (let i = 0; i < 100; i++) await emitter.record(logLine(job.id, i));
     const all = await allEvents(t, job.id);
     expect(all.length).toBeGreaterThanOrEqual(100);
     expect(new Set(all.map((e) => e.ts)).size).toBeLessThan(100);
@@ -84,7 +85,7 @@ describe('the event pipeline: database, events.jsonl, console, bus', () => {
 
   it('answers polling with the response shape of SPEC §7', async () => {
     const job = await t.createJob({ slug: 'shape' });
-    for (let i = 0; i < 5; i++) emitter.emit(logLine(job.id, i));
+    for (let i = 0; i < 5; i++) await emitter.record(logLine(job.id, i));
     const newest = await t.poll(`/api/v1/jobs/${job.id}/events?limit=2`);
     expect(newest).toMatchObject({ job_id: job.id, total: 2, has_more: true, since: null });
     expect(newest.events.map((e: JobEvent) => e.message)).toEqual(['line 3', 'line 4']);
@@ -114,12 +115,13 @@ describe('the event pipeline: database, events.jsonl, console, bus', () => {
     writer.close(job.id);
     rmSync(path);
     mkdirSync(path);
-    const failed = emitter.emit(logLine(job.id, 1));
+    const failed = await emitter.record(logLine(job.id, 1));
     expect(writer.isBehind(job.id)).toBe(true);
     expect(published).toContain(failed.id);
     expect(t.logs()).toContain('events.jsonl append failed');
     rmSync(path, { recursive: true });
-    emitter.emit(logLine(job.id, 2));
+    await emitter.record(logLine(job.id, 2));
+    await writer.settled();
     subscription();
     expect(writer.isBehind(job.id)).toBe(false);
     expect(t.jsonl(job.id)).toEqual(await allEvents(t, job.id));
@@ -130,11 +132,12 @@ describe('the event pipeline: database, events.jsonl, console, bus', () => {
     const published: number[] = [];
     const subscription = t.app.get(EventBus).subscribe(0, { next: ({ event }) => published.push(event.id) });
     const before = t.jsonl(job.id);
-    expect(() =>
-      emitter.emit(logLine(job.id, 1), () => {
+    await expect(
+      t.app.get(Store).unitOfWork(async (tx) => {
+        await tx.appendEvent(logLine(job.id, 1));
         throw new Error('state change refused');
       }),
-    ).toThrow('state change refused');
+    ).rejects.toThrow('state change refused');
     subscription();
     expect(published).toEqual([]);
     expect(t.jsonl(job.id)).toEqual(before);
@@ -147,8 +150,8 @@ describe('events.jsonl catch-up at start-up', () => {
     let t = await bootTestApp();
     const dir = t.dir;
     const job = await t.createJob({ slug: 'crash' });
-    const emitter = t.app.get(EventLogger);
-    for (let i = 0; i < 30; i++) emitter.emit(logLine(job.id, i));
+    const emitter = t.app.get(JobLifecycle);
+    for (let i = 0; i < 30; i++) await emitter.record(logLine(job.id, i));
     await t.close();
     const path = join(t.runsDir, job.id, 'events.jsonl');
     const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);

@@ -1,5 +1,5 @@
 import { StageEvents } from '../src/domain/event-catalog';
-import { EventLogger } from '../src/events/event-logger.service';
+import { JobLifecycle } from '../src/lifecycle/job-lifecycle.service';
 import { RetentionService } from '../src/events/retention.service';
 import { TestApp, bootTestApp, removeDir } from './helpers/app';
 import { NO_GATES, allEvents, waitForStatus } from './helpers/jobs';
@@ -23,12 +23,12 @@ describe('retention', () => {
   });
 
   it('removes exactly the old events of finished jobs and those beyond the cap, never from events.jsonl', async () => {
-    const emitter = t.app.get(EventLogger);
+    const emitter = t.app.get(JobLifecycle);
     const [busy, finished, small] = await Promise.all(
       ['busy', 'finished', 'small'].map((slug) => t.createJob({ slug })),
     );
     for (const job of [busy, finished, small]) await waitForStatus(t, job.id, ['needs_approval']);
-    for (let i = 0; i < 25; i++) emitter.emit(StageEvents.log(busy.id, 'script', 'stdout', `line ${i}`));
+    for (let i = 0; i < 25; i++) await emitter.record(StageEvents.log(busy.id, 'script', 'stdout', `line ${i}`));
     await t.http().post(`/api/v1/jobs/${finished.id}/cancel`).set(t.auth).send({}).expect(200);
     const before = {
       busy: await allEvents(t, busy.id),
@@ -38,7 +38,7 @@ describe('retention', () => {
     expect(before.small.length).toBeLessThanOrEqual(10);
 
     // Two days later: the canceled job's events are past events_retention_days.
-    const result = t.app.get(RetentionService).sweep(new Date(Date.now() + 2 * DAY_MS));
+    const result = await t.app.get(RetentionService).sweep(new Date(Date.now() + 2 * DAY_MS));
     expect(result).toEqual({ removedOld: before.finished.length, removedOverCap: before.busy.length - 10 });
 
     expect(await allEvents(t, busy.id)).toEqual(before.busy.slice(-10));
@@ -46,7 +46,7 @@ describe('retention', () => {
     expect(await allEvents(t, small.id)).toEqual(before.small);
     expect(t.jsonl(busy.id)).toEqual(before.busy);
     expect(t.jsonl(finished.id)).toEqual(before.finished);
-    expect(t.app.get(RetentionService).sweep(new Date(Date.now() + 2 * DAY_MS))).toEqual({
+    expect(await t.app.get(RetentionService).sweep(new Date(Date.now() + 2 * DAY_MS))).toEqual({
       removedOld: 0,
       removedOverCap: 0,
     });

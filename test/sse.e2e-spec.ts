@@ -1,6 +1,6 @@
 import { EventBus } from '../src/bus/bus.port';
 import { StageEvents } from '../src/domain/event-catalog';
-import { EventLogger } from '../src/events/event-logger.service';
+import { JobLifecycle } from '../src/lifecycle/job-lifecycle.service';
 import { EventInput } from '../src/domain/events';
 import { SseService } from '../src/events/sse/sse.service';
 import { TestApp, bootTestApp, removeDir, waitFor } from './helpers/app';
@@ -15,7 +15,7 @@ function expectIncreasing(ids: number[]): void {
 
 describe('SSE streams', () => {
   let t: TestApp;
-  let emitter: EventLogger;
+  let emitter: JobLifecycle;
   const open: SseClient[] = [];
   const stream = async (path: string, headers: Record<string, string> = {}) => {
     const client = await openSse(`${t.baseUrl}${path}`, { ...t.auth, ...headers });
@@ -25,7 +25,7 @@ describe('SSE streams', () => {
 
   beforeAll(async () => {
     t = await bootTestApp({ events: { heartbeat_seconds: 0.2, sse_retry_ms: 1500, max_backlog: 200 } });
-    emitter = t.app.get(EventLogger);
+    emitter = t.app.get(JobLifecycle);
   });
   afterEach(() => {
     for (const client of open.splice(0)) client.close();
@@ -93,7 +93,7 @@ describe('SSE streams', () => {
     const job = await t.createJob();
     let n = 0;
     const ticker = setInterval(() => {
-      for (let i = 0; i < 5; i++) emitter.emit(logLine(job.id, n++));
+      for (let i = 0; i < 5; i++) void emitter.record(logLine(job.id, n++));
     }, 5);
     try {
       const first = await stream(`/api/v1/jobs/${job.id}/events/stream?since=0`);
@@ -121,10 +121,10 @@ describe('SSE streams', () => {
 
   it('replays a long history across pages while new events arrive, exactly once each', async () => {
     const job = await t.createJob();
-    for (let i = 0; i < 1800; i++) emitter.emit(logLine(job.id, i));
+    for (let i = 0; i < 1800; i++) await emitter.record(logLine(job.id, i));
     const sse = await stream(`/api/v1/jobs/${job.id}/events?last_event_id=0`);
     for (let i = 1800; i < 1900; i++) {
-      emitter.emit(logLine(job.id, i));
+      await emitter.record(logLine(job.id, i));
       if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     const all = (await t.poll(`/api/v1/jobs/${job.id}/events?since=0&limit=1000`)).events.map((e) => e.id);
@@ -151,12 +151,12 @@ describe('SSE streams', () => {
   it('filters streams by types, stage and job_id, in replay and live', async () => {
     const job = await t.createJob();
     const other = await t.createJob();
-    emitter.emit(logLine(job.id, 1));
-    emitter.emit({ ...logLine(job.id, 2), stage: 'outline' });
+    await emitter.record(logLine(job.id, 1));
+    await emitter.record({ ...logLine(job.id, 2), stage: 'outline' });
     const byType = await stream(`/api/v1/jobs/${job.id}/events/stream?since=0&types=stage_log`);
     const byStage = await stream(`/api/v1/events/stream?since=0&job_id=${job.id}&stage=outline`);
-    emitter.emit(logLine(other.id, 3));
-    emitter.emit(logLine(job.id, 4));
+    await emitter.record(logLine(other.id, 3));
+    await emitter.record(logLine(job.id, 4));
     await byType.waitFor((frames) => frames.filter((f) => f.id).length >= 3);
     expect(byType.events().map((e) => e.message)).toEqual(['line 1', 'line 2', 'line 4']);
     await byStage.waitFor((frames) => frames.filter((f) => f.id).length >= 1);
@@ -203,7 +203,7 @@ describe('SSE streams', () => {
     // Enough data to fill the socket buffers (loopback buffers can grow to megabytes) and then the backlog.
     const big = 'x'.repeat(8000);
     for (let i = 0; i < 20000 && sse.openStreams > 0; i++) {
-      emitter.emit({ ...logLine(job.id, i), payload: { stream: 'stdout', line: big } });
+      await emitter.record({ ...logLine(job.id, i), payload: { stream: 'stdout', line: big } });
       if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     await waitFor(() => sse.openStreams === 0, 5000, 'the slow client to be cut off');

@@ -22,7 +22,9 @@ describe('the transition table', () => {
   });
 
   const illegal = TRANSITIONS.flatMap((transition) =>
-    STATUSES.filter((status) => !transition.from.includes(status)).map((status) => [transition.command, status] as const),
+    STATUSES.filter((status) => !transition.from.includes(status)).map(
+      (status) => [transition.command, status] as const,
+    ),
   );
   it.each(illegal)('refuses %s from %s with a 409 that names the status', (command, status) => {
     expect(() => transitionFor(JOB, status, command)).toThrow(IllegalTransition);

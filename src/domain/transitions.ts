@@ -165,14 +165,7 @@ export const TRANSITIONS: readonly Transition[] = [
     'failed',
   ),
   row('recover', ['running'], 'queued', ['job_resumed'], 'restart recovery (`reason: restart`)', 'recovered'),
-  row(
-    'apply_patch_direct',
-    JOB_STATUSES,
-    null,
-    ['patch_applied_direct'],
-    '`POST …/patches/:stage/apply`',
-    'patched',
-  ),
+  row('apply_patch_direct', JOB_STATUSES, null, ['patch_applied_direct'], '`POST …/patches/:stage/apply`', 'patched'),
 ];
 
 const BY_COMMAND = new Map(TRANSITIONS.map((transition) => [transition.command, transition]));

@@ -3,7 +3,7 @@ import { BadRequestException, Injectable, MessageEvent, NotFoundException } from
 import { Observable } from 'rxjs';
 import { isJobId } from '../common/job-id.pipe';
 import { clip } from '../common/text';
-import { EventStore } from './event-store';
+import { Store } from '../store/store.port';
 import { parseCursor, parseEventId, parseLimit, parseStage, parseTypes } from './event-query';
 import { EventFilter } from '../domain/events';
 import { PollResponse, PollingService } from './polling.service';
@@ -23,28 +23,28 @@ export interface RawEventQuery {
 @Injectable()
 export class EventStreamsService {
   constructor(
-    private readonly store: EventStore,
+    private readonly store: Store,
     private readonly polling: PollingService,
     private readonly sse: SseService,
   ) {}
 
-  poll(query: RawEventQuery, jobId?: string): PollResponse {
-    const filter = this.filterOf(query, jobId);
+  async poll(query: RawEventQuery, jobId?: string): Promise<PollResponse> {
+    const filter = await this.filterOf(query, jobId);
     return this.polling.poll({ filter, cursor: parseCursor(query.since), limit: parseLimit(query.limit) });
   }
 
-  stream(
+  async stream(
     query: RawEventQuery,
     lastEventId: string | undefined,
     connection: { response: ServerResponse; client: string },
     jobId?: string,
-  ): Observable<MessageEvent> {
-    const filter = this.filterOf(query, jobId);
+  ): Promise<Observable<MessageEvent>> {
+    const filter = await this.filterOf(query, jobId);
     // A browser's EventSource reconnects to the same URL (with its ?since=) plus Last-Event-ID: the header wins.
     const cursor =
       parseEventId(lastEventId, 'Last-Event-ID') ??
       parseEventId(query.last_event_id, 'last_event_id') ??
-      this.cursorId(filter, query.since);
+      (await this.cursorId(query.since));
     const scope = filter.jobId ? `job ${filter.jobId}` : 'global';
     return this.sse.stream(
       {
@@ -59,17 +59,17 @@ export class EventStreamsService {
     );
   }
 
-  private cursorId(filter: EventFilter, since: unknown): number | null {
+  private async cursorId(since: unknown): Promise<number | null> {
     const cursor = parseCursor(since);
     if (cursor === null) return null;
     return cursor.kind === 'id' ? cursor.id : this.store.lastIdAtOrBefore(cursor.ts);
   }
 
-  private filterOf(query: RawEventQuery, pathJobId?: string): EventFilter {
+  private async filterOf(query: RawEventQuery, pathJobId?: string): Promise<EventFilter> {
     const filter: EventFilter = { types: parseTypes(query.types), stage: parseStage(query.stage) };
     const jobId = pathJobId ?? this.jobIdOf(query.job_id);
     if (jobId !== undefined) {
-      if (!this.store.jobExists(jobId)) throw new NotFoundException(`Job ${jobId} not found`);
+      if (!(await this.store.jobExists(jobId))) throw new NotFoundException(`Job ${jobId} not found`);
       filter.jobId = jobId;
     }
     return filter;

@@ -17,13 +17,13 @@ export class JobEventsController {
 
   @Get()
   @ApiPoll("Poll a job's events (with Accept: text/event-stream, the stream instead)")
-  poll(@Param('id', JobIdPipe) jobId: string, @Query() query: RawEventQuery): PollResponse {
+  poll(@Param('id', JobIdPipe) jobId: string, @Query() query: RawEventQuery): Promise<PollResponse> {
     return this.streams.poll(query, jobId);
   }
 
   @Get('poll')
   @ApiPoll("Poll a job's events (alias)")
-  pollAlias(@Param('id', JobIdPipe) jobId: string, @Query() query: RawEventQuery): PollResponse {
+  pollAlias(@Param('id', JobIdPipe) jobId: string, @Query() query: RawEventQuery): Promise<PollResponse> {
     return this.streams.poll(query, jobId);
   }
 
@@ -35,7 +35,7 @@ export class JobEventsController {
     @Query() query: RawEventQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() request: Request,
-  ): Observable<MessageEvent> {
+  ): Promise<Observable<MessageEvent>> {
     return this.streams.stream(query, lastEventId, connectionOf(request), jobId);
   }
 }
@@ -49,7 +49,7 @@ export class GlobalEventsController {
 
   @Get()
   @ApiPoll("Poll all jobs' events (with Accept: text/event-stream, the stream instead)")
-  poll(@Query() query: RawEventQuery): PollResponse {
+  poll(@Query() query: RawEventQuery): Promise<PollResponse> {
     return this.streams.poll(query);
   }
 
@@ -60,7 +60,7 @@ export class GlobalEventsController {
     @Query() query: RawEventQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() request: Request,
-  ): Observable<MessageEvent> {
+  ): Promise<Observable<MessageEvent>> {
     return this.streams.stream(query, lastEventId, connectionOf(request));
   }
 }

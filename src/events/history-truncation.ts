@@ -1,4 +1,4 @@
-import { EventStore } from './event-store';
+import { Store } from '../store/store.port';
 import { EventFilter } from '../domain/events';
 
 /** Stream-only notice (SPEC §11): retention removed events after the client's cursor. */
@@ -10,10 +10,14 @@ export interface HistoryTruncated {
 }
 
 /** The notice a poll or a resume from `cursorId` gets first, or null when nothing after it was removed. */
-export function historyTruncation(store: EventStore, filter: EventFilter, cursorId: number): HistoryTruncated | null {
-  const prunedThrough = store.prunedThrough(filter.jobId);
+export async function historyTruncation(
+  store: Store,
+  filter: EventFilter,
+  cursorId: number,
+): Promise<HistoryTruncated | null> {
+  const prunedThrough = await store.prunedThrough(filter.jobId);
   if (cursorId >= prunedThrough) return null;
-  const oldest = store.oldestId(filter.jobId);
+  const oldest = await store.oldestEventId(filter.jobId);
   const scope = filter.jobId ? `job ${filter.jobId}` : 'the event log';
   return {
     type: 'history_truncated',

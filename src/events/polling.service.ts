@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EventStore } from './event-store';
+import { Store } from '../store/store.port';
 import { Cursor } from './event-query';
 import { EventFilter, JobEvent } from '../domain/events';
 import { HistoryTruncated, historyTruncation } from './history-truncation';
@@ -26,17 +26,19 @@ export interface PollResponse {
 /** `?since=` polling (SPEC §7): with a cursor the oldest page after it, without one the newest page. */
 @Injectable()
 export class PollingService {
-  constructor(private readonly store: EventStore) {}
+  constructor(private readonly store: Store) {}
 
-  poll({ filter, cursor, limit }: PollQuery): PollResponse {
+  async poll({ filter, cursor, limit }: PollQuery): Promise<PollResponse> {
     // One row more than asked tells whether more lie beyond this page.
-    let events: JobEvent[];
-    if (cursor === null) events = this.store.newestEvents(filter, limit + 1);
-    else events = this.store.eventsAfter(filter, this.cursorId(cursor), limit + 1);
+    const cursorId = cursor === null ? null : await this.cursorId(cursor);
+    let events =
+      cursorId === null
+        ? await this.store.newestEvents(filter, limit + 1)
+        : await this.store.eventsAfter(filter, cursorId, limit + 1);
     const hasMore = events.length > limit;
     if (hasMore) events = cursor === null ? events.slice(1) : events.slice(0, limit);
     const last = events.at(-1);
-    const truncated = cursor === null ? null : historyTruncation(this.store, filter, this.cursorId(cursor));
+    const truncated = cursorId === null ? null : await historyTruncation(this.store, filter, cursorId);
     return {
       job_id: filter.jobId ?? null,
       events,
@@ -51,7 +53,7 @@ export class PollingService {
   }
 
   /** A timestamp cursor means "events with ts after it": the last stored event at or before it is the id cursor. */
-  private cursorId(cursor: Cursor): number {
+  private async cursorId(cursor: Cursor): Promise<number> {
     return cursor.kind === 'id' ? cursor.id : this.store.lastIdAtOrBefore(cursor.ts);
   }
 }

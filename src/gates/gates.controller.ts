@@ -6,25 +6,21 @@ import { JobIdPipe } from '../common/job-id.pipe';
 import { OperatorDto } from '../jobs/dto/operator.dto';
 import { GateDecisionDto } from './dto/gate-decision.dto';
 import { DecisionFileSchema, GateDecisionsSchema, GateStatusSchema, ResumeResultSchema } from './dto/gates.schema';
-import { GatesService } from './gates.service';
-import { ResumeResult, ResumeService } from './resume.service';
+import { GatesService, ResumeResult } from './gates.service';
 
 @ApiTags('gates')
 @ApiBearerAuth()
 @ApiErrors(401, 404, 429)
 @Controller('jobs/:id')
 export class GatesController {
-  constructor(
-    private readonly gates: GatesService,
-    private readonly resumes: ResumeService,
-  ) {}
+  constructor(private readonly gates: GatesService) {}
 
   @Post('approve')
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve the waiting gate, or a later gate in advance' })
   @ApiOkResponse({ type: MessageSchema })
   @ApiErrors(400, 409)
-  approve(@Param('id', JobIdPipe) jobId: string, @Body() body: GateDecisionDto): { message: string } {
+  approve(@Param('id', JobIdPipe) jobId: string, @Body() body: GateDecisionDto): Promise<{ message: string }> {
     return this.gates.approve(jobId, body);
   }
 
@@ -33,7 +29,7 @@ export class GatesController {
   @ApiOperation({ summary: 'Reject the waiting gate (the job becomes paused)' })
   @ApiOkResponse({ type: MessageSchema })
   @ApiErrors(400, 409)
-  reject(@Param('id', JobIdPipe) jobId: string, @Body() body: GateDecisionDto): { message: string } {
+  reject(@Param('id', JobIdPipe) jobId: string, @Body() body: GateDecisionDto): Promise<{ message: string }> {
     return this.gates.reject(jobId, body);
   }
 
@@ -42,8 +38,8 @@ export class GatesController {
   @ApiOperation({ summary: 'Resume a paused job' })
   @ApiOkResponse({ type: ResumeResultSchema })
   @ApiErrors(400, 409)
-  resume(@Param('id', JobIdPipe) jobId: string, @Body() body: OperatorDto): ResumeResult {
-    return this.resumes.resume(jobId, body.operator);
+  resume(@Param('id', JobIdPipe) jobId: string, @Body() body: OperatorDto): Promise<ResumeResult> {
+    return this.gates.resume(jobId, body.operator);
   }
 
   @Get('gates/status')
@@ -60,7 +56,7 @@ export class GatesController {
 
   @Get('gates/:stage/decision')
   @ApiOkResponse({ type: DecisionFileSchema })
-  decision(@Param('id', JobIdPipe) jobId: string, @Param('stage') stage: string): unknown {
+  decision(@Param('id', JobIdPipe) jobId: string, @Param('stage') stage: string): Promise<unknown> {
     return this.gates.decisionFile(jobId, stage);
   }
 }

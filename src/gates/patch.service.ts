@@ -1,18 +1,13 @@
 import { join, relative } from 'node:path';
 import { Injectable } from '@nestjs/common';
-import { Stage } from '../domain/stages';
+import { describeArtifact } from '../common/artifact-record';
 import { RunPaths } from '../config/run-paths';
-import { applyPatchToArtifacts } from './patch-files';
 import { parsePatch } from '../domain/patches/validate-patch';
+import { Stage } from '../domain/stages';
+import { AppliedPatch } from '../lifecycle/gate-lifecycle.service';
+import { applyPatchToArtifacts } from './patch-files';
 
-export interface AppliedPatch {
-  /** The validated patch, as stored with the gate and reported in events. */
-  patch: Record<string, unknown>;
-  /** The changed file, relative to the job's run dir. */
-  path: string;
-}
-
-/** Patches of SPEC §8 against a job's artifacts: validated (400) before anything changes on disk. */
+/** Patches against a job's artifacts (docs/API.md, "Patches"): validated (400) before anything changes on disk. */
 @Injectable()
 export class PatchService {
   constructor(private readonly paths: RunPaths) {}
@@ -21,12 +16,16 @@ export class PatchService {
     return parsePatch(raw, stage) as unknown as Record<string, unknown>;
   }
 
-  apply(jobId: string, stage: Stage, raw: unknown): AppliedPatch {
-    const artifactsDir = this.paths.artifactsDir(jobId);
-    const { file, patch } = applyPatchToArtifacts(artifactsDir, stage, raw);
-    return {
-      patch: patch as unknown as Record<string, unknown>,
-      path: relative(this.paths.jobDir(jobId), join(artifactsDir, file)),
+  /** Applies the patch to the file now; the artifact's new size and checksum go with it. */
+  applierFor(jobId: string): (stage: Stage, raw: unknown) => AppliedPatch {
+    return (stage, raw) => {
+      const artifactsDir = this.paths.artifactsDir(jobId);
+      const { file, patch } = applyPatchToArtifacts(artifactsDir, stage, raw);
+      const path = relative(this.paths.jobDir(jobId), join(artifactsDir, file));
+      return {
+        patch: patch as unknown as Record<string, unknown>,
+        artifact: describeArtifact(this.paths.jobDir(jobId), stage, path),
+      };
     };
   }
 }

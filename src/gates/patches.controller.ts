@@ -30,15 +30,14 @@ export class PatchesController {
   @ApiQuery({ name: 'operator', required: false })
   @ApiOkResponse({ type: PatchAppliedSchema })
   @ApiErrors(400, 404)
-  apply(
+  async apply(
     @Param('id', JobIdPipe) jobId: string,
     @Param('stage') rawStage: string,
     @Body() patch: Record<string, unknown>,
     @Query('operator') operator?: string,
   ) {
-    const stage = this.gates.gateStage(jobId, rawStage);
     const by = typeof operator === 'string' && operator.length > 0 ? operator.slice(0, 100) : DEFAULT_OPERATOR;
-    const applied = this.gates.applyDirect(jobId, stage, by, patch);
-    return { message: `Patch applied to ${stage} successfully`, path: applied.path, patch: applied.patch };
+    const { stage, applied } = await this.gates.applyDirect(jobId, rawStage, by, patch);
+    return { message: `Patch applied to ${stage} successfully`, path: applied.artifact.path, patch: applied.patch };
   }
 }

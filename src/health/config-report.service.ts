@@ -27,11 +27,11 @@ export class ConfigReportService {
   }
 
   /** Re-reads the config file and checks the database and the runs dir; never throws. */
-  validate(): ValidationReport {
+  async validate(): Promise<ValidationReport> {
     const timestamp = new Date().toISOString();
     try {
       const reloaded = loadConfig({ path: this.source.path });
-      const report = this.health.check();
+      const report = await this.health.check();
       if (!report.ok) {
         const problems = Object.entries(report.services).filter(([, state]) => !state.startsWith('healthy'));
         return { valid: false, message: problems.map(([name, state]) => `${name}: ${state}`).join('; '), timestamp };

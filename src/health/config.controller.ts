@@ -22,7 +22,7 @@ export class ConfigController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Check the config file, the database and the runs dir (always 200)' })
   @ApiOkResponse({ type: ValidationReportSchema })
-  validate(): ValidationReport {
+  validate(): Promise<ValidationReport> {
     return this.reports.validate();
   }
 }

@@ -17,8 +17,8 @@ export class HealthController {
   @ApiOkResponse({ type: HealthReportSchema })
   @ApiServiceUnavailableResponse({ type: HealthReportSchema })
   @Get(['healthz', 'api/v1/healthz'])
-  check(@Res({ passthrough: true }) response: Response): HealthReport {
-    const report = this.health.check();
+  async check(@Res({ passthrough: true }) response: Response): Promise<HealthReport> {
+    const report = await this.health.check();
     if (!report.ok) response.status(503);
     return report;
   }

@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { Injectable } from '@nestjs/common';
 import { ConfigSource } from '../config/config.module';
 import { RunPaths } from '../config/run-paths';
-import { Sqlite } from '../database/database.module';
+import { Store } from '../store/store.port';
 import { version } from '../../package.json';
 
 export interface HealthReport {
@@ -16,15 +16,15 @@ export interface HealthReport {
 @Injectable()
 export class HealthService {
   constructor(
-    private readonly sqlite: Sqlite,
+    private readonly store: Store,
     private readonly paths: RunPaths,
     private readonly source: ConfigSource,
   ) {}
 
-  check(): HealthReport {
+  async check(): Promise<HealthReport> {
     const services = {
-      database: probe(() => this.sqlite.db.prepare('SELECT 1').get()),
-      storage: probe(() => accessSync(this.paths.runsDir, constants.W_OK)),
+      database: await probe(() => this.store.ping()),
+      storage: await probe(() => accessSync(this.paths.runsDir, constants.W_OK)),
       configuration: this.source.loadedFromFile ? 'healthy' : 'healthy (built-in defaults)',
     };
     const ok = services.database === 'healthy' && services.storage === 'healthy';
@@ -32,9 +32,9 @@ export class HealthService {
   }
 }
 
-function probe(check: () => unknown): string {
+async function probe(check: () => unknown): Promise<string> {
   try {
-    check();
+    await check();
     return 'healthy';
   } catch (error) {
     return `unhealthy: ${error instanceof Error ? error.message : String(error)}`;

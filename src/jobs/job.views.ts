@@ -1,6 +1,4 @@
-import { ArtifactEntity } from '../database/entities/artifact.entity';
-import { GateEntity } from '../database/entities/gate.entity';
-import { JobEntity } from '../database/entities/job.entity';
+import { ArtifactRecord, GateRecord, JobAggregate } from '../store/store.port';
 
 export interface GateView {
   stage: string;
@@ -38,7 +36,7 @@ export interface JobView {
   operator: string;
 }
 
-export function toGateView(gate: GateEntity): GateView {
+export function toGateView(gate: GateRecord): GateView {
   return {
     stage: gate.stage,
     required: gate.required,
@@ -52,20 +50,12 @@ export function toGateView(gate: GateEntity): GateView {
   };
 }
 
-export function toArtifactView(artifact: ArtifactEntity): ArtifactView {
-  return {
-    stage: artifact.stage,
-    kind: artifact.kind,
-    path: artifact.path,
-    meta: artifact.meta,
-    created_at: artifact.created_at,
-    size_bytes: artifact.size_bytes,
-    checksum: artifact.checksum,
-  };
+export function toArtifactView(artifact: ArtifactRecord): ArtifactView {
+  return { ...artifact };
 }
 
-/** The one mapping from the stored job to the Job of SPEC §5. */
-export function toJobView(job: JobEntity): JobView {
+/** The one mapping from the stored job to the Job of docs/API.md. */
+export function toJobView(job: JobAggregate): JobView {
   return {
     id: job.id,
     slug: job.slug,
@@ -73,8 +63,8 @@ export function toJobView(job: JobEntity): JobView {
     status: job.status,
     stage: job.stage,
     cfg: job.cfg,
-    gates: [...(job.gates ?? [])].sort((a, b) => a.position - b.position).map(toGateView),
-    artifacts: [...(job.artifacts ?? [])].sort((a, b) => a.id - b.id).map(toArtifactView),
+    gates: job.gates.map(toGateView),
+    artifacts: job.artifacts.map(toArtifactView),
     created_at: job.created_at,
     updated_at: job.updated_at,
     operator: job.operator,

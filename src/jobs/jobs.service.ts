@@ -1,31 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, NotFoundException } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { FindOptionsWhere, Repository } from 'typeorm';
+import { Injectable } from '@nestjs/common';
 import { writeJsonAtomic } from '../common/atomic-write';
 import { RunPaths } from '../config/run-paths';
-import { JobEntity } from '../database/entities/job.entity';
-import { JobEvents } from '../domain/event-catalog';
-import { EventLogger } from '../events/event-logger.service';
+import { JobNotFound } from '../domain/errors';
+import { JobLifecycle } from '../lifecycle/job-lifecycle.service';
+import { Store } from '../store/store.port';
 import { CreateJobDto } from './dto/create-job.dto';
 import { ListJobsQuery } from './dto/list-jobs.query';
-import { ACTIVE_STATUSES, JobRecords } from './job-records';
 import { JobView, toJobView } from './job.views';
-import { StateFiles } from './state-files';
 
 export const DEFAULT_OPERATOR = 'admin';
 
 @Injectable()
 export class JobsService {
   constructor(
-    @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
-    private readonly records: JobRecords,
-    private readonly events: EventLogger,
+    private readonly store: Store,
+    private readonly lifecycle: JobLifecycle,
     private readonly paths: RunPaths,
-    private readonly states: StateFiles,
   ) {}
 
-  /** Creates the run dir and brief, then the job, its gates and `job_created` in one transaction. */
+  /** Creates the run dir and brief, then the job, its gates and `job_created` in one unit of work. */
   async create(dto: CreateJobDto): Promise<JobView> {
     const id = randomUUID();
     const now = new Date().toISOString();
@@ -40,35 +34,23 @@ export class JobsService {
       captured_at: now,
       ...(dto.meta ? { meta: dto.meta } : {}),
     };
-    this.events.emit(JobEvents.created(id, dto.slug, operator), () =>
-      this.records.insertJob({ id, slug: dto.slug, intent: dto.intent, cfg, operator, now }),
-    );
-    await this.states.refresh(id);
+    await this.lifecycle.create({ id, slug: dto.slug, intent: dto.intent, cfg, operator });
     return this.get(id);
   }
 
   async list(query: ListJobsQuery): Promise<JobView[]> {
-    const where: FindOptionsWhere<JobEntity> = query.status ? { status: query.status } : {};
-    const jobs = await this.jobs.find({
-      where,
-      relations: { gates: true, artifacts: true },
-      order: { seq: 'DESC' },
-      take: query.limit,
-    });
+    const jobs = await this.store.listJobs({ status: query.status, limit: query.limit });
     return jobs.map(toJobView);
   }
 
   async get(id: string): Promise<JobView> {
-    const job = await this.jobs.findOne({ where: { id }, relations: { gates: true, artifacts: true } });
-    if (!job) throw new NotFoundException(`Job ${id} not found`);
+    const job = await this.store.job(id);
+    if (!job) throw new JobNotFound(id);
     return toJobView(job);
   }
 
   async cancel(id: string, operator = DEFAULT_OPERATOR): Promise<{ message: string }> {
-    this.events.emit(JobEvents.canceled(id, operator), () =>
-      this.records.transition(id, ACTIVE_STATUSES, 'canceled', new Date().toISOString()),
-    );
-    await this.states.refresh(id);
+    await this.lifecycle.cancel(id, operator);
     return { message: 'Job canceled successfully' };
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { JOB_STATUSES } from '../domain/stages';
-import { Sqlite } from '../database/database.module';
+import { Commit, Store } from '../store/store.port';
 
 const GATE_DECISIONS: Record<string, string> = {
   gate_approved: 'approved',
@@ -24,7 +24,7 @@ export class MetricsService {
   });
   private readonly emitSeconds = new Histogram({
     name: 'jobevents_emit_seconds',
-    help: 'Time EventLogger.emit() takes: row, events.jsonl line, console line, live publish',
+    help: 'Time from the start of the unit of work that stored an event to its after-commit sinks (jsonl, console line)',
     buckets: [0.00002, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
     registers: [this.registry],
   });
@@ -46,27 +46,28 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(sqlite: Sqlite) {
-    const statement = sqlite.db.prepare('SELECT status, COUNT(*) AS count FROM jobs GROUP BY status');
+  constructor(store: Store) {
     new Gauge({
       name: 'jobevents_jobs',
       help: 'Jobs, by status',
       labelNames: ['status'],
       registers: [this.registry],
-      collect() {
-        const counts = new Map(
-          (statement.all() as { status: string; count: number }[]).map((r) => [r.status, r.count]),
-        );
+      async collect() {
+        const counts = await store.countJobsByStatus();
         for (const status of JOB_STATUSES) this.set({ status }, counts.get(status) ?? 0);
       },
     });
   }
 
-  eventEmitted(type: string, seconds: number): void {
-    this.eventsEmitted.inc({ type });
-    this.emitSeconds.observe(seconds);
-    const decision = GATE_DECISIONS[type];
-    if (decision) this.gateDecisions.inc({ decision });
+  /** A committed unit of work: its events by type, and the time from its start to its sinks. */
+  committed({ startedAt, events }: Commit): void {
+    const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+    for (const { event } of events) {
+      this.eventsEmitted.inc({ type: event.type });
+      this.emitSeconds.observe(seconds);
+      const decision = GATE_DECISIONS[event.type];
+      if (decision) this.gateDecisions.inc({ decision });
+    }
   }
 
   streamOpened(): void {

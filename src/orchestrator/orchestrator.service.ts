@@ -1,11 +1,11 @@
+import { hostname } from 'node:os';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { OperatorConfig } from '../config/operator-config';
-import { JobEvents } from '../domain/event-catalog';
 import { EventBus, Unsubscribe } from '../bus/bus.port';
-import { EventLogger } from '../events/event-logger.service';
+import { OperatorConfig } from '../config/operator-config';
+import { ConflictError } from '../domain/errors';
 import { EventType } from '../domain/events';
-import { JobRecords } from '../jobs/job-records';
-import { StateFiles } from '../jobs/state-files';
+import { JobLifecycle, LEASE_SECONDS } from '../lifecycle/job-lifecycle.service';
+import { Store } from '../store/store.port';
 import { AbortReason, StageLoop } from './stage-loop';
 
 /** Events after which a queued job may be able to start. */
@@ -18,47 +18,51 @@ const QUEUE_EVENTS: ReadonlySet<EventType> = new Set([
 ]);
 
 /**
- * The FIFO queue: queued jobs start in creation order while fewer than pipeline.max_concurrent_jobs
- * run. A job waiting at a gate holds no slot. The queue is the jobs table itself (status `queued`,
- * ordered by seq), so a restart loses nothing.
+ * The FIFO queue: queued jobs are claimed in creation order while fewer than
+ * pipeline.max_concurrent_jobs run here. A job waiting at a gate holds no slot. The queue is the jobs
+ * table itself (status `queued`, ordered by seq), so a restart loses nothing.
  */
 @Injectable()
 export class OrchestratorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('orchestrator');
+  readonly instanceId = `${hostname()}:${process.pid}`;
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private unsubscribe?: Unsubscribe;
+  private leaseTimer?: NodeJS.Timeout;
   private isPumpScheduled = false;
+  private isPumping = false;
   private isStopping = false;
 
   constructor(
     private readonly config: OperatorConfig,
-    private readonly records: JobRecords,
-    private readonly events: EventLogger,
+    private readonly store: Store,
+    private readonly lifecycle: JobLifecycle,
     private readonly bus: EventBus,
     private readonly loop: StageLoop,
-    private readonly states: StateFiles,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.recoverInterruptedJobs();
-    // Reacting later than the publish keeps every subscriber's view in id order (no emit inside an emit).
+  async onApplicationBootstrap(): Promise<void> {
+    await this.recoverInterruptedJobs();
+    // Reacting after the publish keeps every subscriber's view in id order (no command inside a delivery).
     this.unsubscribe = this.bus.subscribe(0, {
       next: ({ event }) => {
         if (event.type === 'job_canceled') this.abort(event.job_id, 'canceled');
         else if (QUEUE_EVENTS.has(event.type)) this.schedulePump();
       },
     });
+    this.leaseTimer = setInterval(() => this.renewLeases(), (LEASE_SECONDS * 1000) / 3);
+    this.leaseTimer.unref();
     this.schedulePump();
   }
 
-  /** Before the database closes: running stages stop (a restart re-runs them) and state files are written. */
+  /** Before the store closes: running stages stop (a restart re-runs them). */
   async beforeApplicationShutdown(): Promise<void> {
     this.isStopping = true;
     this.unsubscribe?.();
+    clearInterval(this.leaseTimer);
     const pending = [...this.running.values()].map((run) => run.done);
     for (const jobId of this.running.keys()) this.abort(jobId, 'shutdown');
     await Promise.all(pending);
-    await this.states.settled();
   }
 
   get runningJobIds(): string[] {
@@ -75,45 +79,59 @@ export class OrchestratorService implements OnApplicationBootstrap, BeforeApplic
     this.isPumpScheduled = true;
     setImmediate(() => {
       this.isPumpScheduled = false;
-      this.pump();
+      void this.pump();
     });
   }
 
-  /** Starts queued jobs, oldest first, into the free slots. */
-  pump(): void {
-    if (this.isStopping) return;
-    const free = this.config.pipeline.max_concurrent_jobs - this.running.size;
-    if (free <= 0) return;
-    for (const jobId of this.records.queuedJobIds(free + this.running.size)) {
-      if (this.running.size >= this.config.pipeline.max_concurrent_jobs) break;
-      if (!this.running.has(jobId)) this.start(jobId);
+  /** Claims queued jobs, oldest first, into the free slots. */
+  async pump(): Promise<void> {
+    if (this.isPumping) return this.schedulePump();
+    this.isPumping = true;
+    try {
+      while (!this.isStopping && this.running.size < this.config.pipeline.max_concurrent_jobs) {
+        const claimed = await this.lifecycle.claimNext(this.instanceId, this.runningJobIds);
+        if (!claimed || this.isStopping) break;
+        this.start(claimed.jobId, (signal) => this.loop.run(claimed, signal));
+      }
+    } catch (error) {
+      this.logger.error(`Could not start a queued job: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.isPumping = false;
     }
   }
 
-  private start(jobId: string): void {
+  private start(jobId: string, run: (signal: AbortSignal) => Promise<void>): void {
     const controller = new AbortController();
-    const run = { controller, done: Promise.resolve() };
-    this.running.set(jobId, run);
-    run.done = this.loop
-      .run(jobId, controller.signal)
+    const entry = { controller, done: Promise.resolve() };
+    this.running.set(jobId, entry);
+    entry.done = run(controller.signal)
       .catch((error: unknown) => {
         this.logger.error(`Job ${jobId} | stage loop crashed: ${error instanceof Error ? error.stack : String(error)}`);
       })
+      .then(() => this.lifecycle.releaseLease(this.instanceId, jobId))
+      .catch(() => undefined)
       .finally(() => {
         this.running.delete(jobId);
         this.schedulePump();
       });
   }
 
+  private renewLeases(): void {
+    if (this.running.size === 0) return;
+    this.lifecycle.renewLeases(this.instanceId, this.runningJobIds).catch((error: unknown) => {
+      this.logger.error(`Could not renew job leases: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
   /** After a crash: `running` jobs re-run their interrupted stage; `queued` ones simply wait their turn. */
-  private recoverInterruptedJobs(): void {
-    for (const jobId of this.records.jobIdsWithStatus('running')) {
-      const { stage } = this.records.job(jobId);
-      this.logger.warn(`Job ${jobId} | was running ${stage} when the service stopped; re-running that stage`);
-      this.events.emit(JobEvents.resumed(jobId, stage, 'restart'), () =>
-        this.records.transition(jobId, ['running'], 'queued', new Date().toISOString()),
-      );
-      void this.states.refresh(jobId);
+  private async recoverInterruptedJobs(): Promise<void> {
+    for (const jobId of await this.store.jobIdsWithStatus('running')) {
+      try {
+        const stage = await this.lifecycle.recover(jobId, 'restart');
+        this.logger.warn(`Job ${jobId} | was running ${stage} when the service stopped; re-running that stage`);
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
     }
   }
 }

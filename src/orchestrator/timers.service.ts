@@ -1,73 +1,59 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
-import { ConflictException } from '@nestjs/common';
-import { GateEvents, JobEvents } from '../domain/event-catalog';
-import { EventLogger } from '../events/event-logger.service';
-import { ACTIVE_STATUSES, JobRecords } from '../jobs/job-records';
-import { StateFiles } from '../jobs/state-files';
-import { GateProgression } from './gate-progression';
+import { ConflictError } from '../domain/errors';
+import { GateLifecycle } from '../lifecycle/gate-lifecycle.service';
+import { JobLifecycle } from '../lifecycle/job-lifecycle.service';
+import { Store } from '../store/store.port';
 import { OrchestratorService } from './orchestrator.service';
 
 /** How often stored deadlines are checked: an auto-approval lands well within 1 s of its deadline. */
 export const SWEEP_INTERVAL_MS = 250;
 
 /**
- * Deadlines live in the database (gates.auto_approve_at, jobs.deadline_at), so a restart neither
- * loses nor doubles a timer: this sweep acts on whatever is due, once, under the same status checks
- * as an operator's request.
+ * Deadlines live in the store (gates.auto_approve_at, jobs.deadline_at), so a restart neither
+ * loses nor doubles a timer: this sweep acts on whatever is due, once, through the same lifecycle
+ * commands (and status checks) as an operator's request.
  */
 @Injectable()
 export class TimersService {
   private readonly logger = new Logger('gate');
+  private isSweeping = false;
 
   constructor(
-    private readonly records: JobRecords,
-    private readonly events: EventLogger,
-    private readonly progression: GateProgression,
+    private readonly store: Store,
+    private readonly gates: GateLifecycle,
+    private readonly jobs: JobLifecycle,
     private readonly orchestrator: OrchestratorService,
-    private readonly states: StateFiles,
   ) {}
 
   @Interval(SWEEP_INTERVAL_MS)
-  sweep(): void {
-    const now = new Date().toISOString();
-    for (const { job_id: jobId, stage } of this.records.dueGates(now)) {
-      this.attempt(() =>
-        this.progression.approveWaitingGate(
-          jobId,
-          stage,
-          { approved: true, by: 'timer', at: now, notes: null, patch: null, autoApproved: true },
-          GateEvents.autoApproved(jobId, stage, 'timeout'),
-        ),
-      );
-    }
-    for (const jobId of this.records.overdueJobIds(now)) {
-      if (this.orchestrator.runningJobIds.includes(jobId)) {
-        // The stage loop records stage_failed and job_failed as it stops.
-        this.orchestrator.abort(jobId, 'job_timeout');
-        continue;
+  async sweep(): Promise<void> {
+    if (this.isSweeping) return;
+    this.isSweeping = true;
+    try {
+      const now = new Date().toISOString();
+      for (const { jobId, stage } of await this.store.dueGates(now)) {
+        await this.attempt(() => this.gates.autoApprove(jobId, stage));
       }
-      this.attempt(() => {
-        this.events.emit(JobEvents.failed(jobId, 'job timed out'), () =>
-          this.records.transition(
-            jobId,
-            ACTIVE_STATUSES.filter((s) => s !== 'running'),
-            'failed',
-            now,
-          ),
-        );
-        void this.states.refresh(jobId);
-      });
+      for (const jobId of await this.store.overdueJobIds(now)) {
+        // A job running here stops its stage; the stage loop then records stage_failed and job_failed.
+        if (this.orchestrator.runningJobIds.includes(jobId)) this.orchestrator.abort(jobId, 'job_timeout');
+        else await this.attempt(() => this.jobs.fail(jobId, 'job timed out'));
+      }
+    } catch (error) {
+      this.logger.error(`Timer sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.isSweeping = false;
     }
-    this.orchestrator.pump();
+    this.orchestrator.schedulePump();
   }
 
-  private attempt(action: () => void): void {
+  private async attempt(action: () => Promise<void>): Promise<void> {
     try {
-      action();
+      await action();
     } catch (error) {
       // A conflict means an operator (or the job itself) got there first: nothing left to do.
-      if (!(error instanceof ConflictException)) {
+      if (!(error instanceof ConflictError)) {
         this.logger.error(`Timer action failed: ${error instanceof Error ? error.message : String(error)}`);
       }
     }

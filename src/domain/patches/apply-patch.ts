@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../errors';
 import { applyOperationInPlace } from './json-pointer';
-import { MAX_BEAT_SECONDS, Patch, isValidBeatDuration, parsePatch, patchTarget } from './validate-patch';
+import { MAX_BEAT_SECONDS, Patch, isValidBeatDuration } from './validate-patch';
 
 /** A text patch may not grow the script past this (one short `old` with a long `new` multiplies). */
 const MAX_RESULT_CHARS = 10_000_000;

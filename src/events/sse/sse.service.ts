@@ -4,8 +4,8 @@ import { Observable } from 'rxjs';
 import { OperatorConfig } from '../../config/operator-config';
 import { MetricsService } from '../../metrics/metrics.service';
 import { EventBus } from '../../bus/bus.port';
-import { EventStore } from '../event-store';
-import { EventFilter, JobEvent } from '../../domain/events';
+import { Store } from '../../store/store.port';
+import { EventFilter, JobEvent, PublishedEvent } from '../../domain/events';
 import { BacklogMonitor } from './backlog-monitor';
 import { StreamOnlyMessage, connectedFrame, eventFrame, heartbeatFrame, shutdownFrame } from './sse-frames';
 import { historyTruncation } from '../history-truncation';
@@ -48,7 +48,7 @@ export class SseService implements BeforeApplicationShutdown {
 
   constructor(
     private readonly config: OperatorConfig,
-    private readonly store: EventStore,
+    private readonly store: Store,
     private readonly bus: EventBus,
     private readonly metrics: MetricsService,
   ) {}
@@ -78,6 +78,7 @@ export class SseService implements BeforeApplicationShutdown {
       let stopped = false;
       let isLive = request.cursor === null;
       let lastSentId = request.cursor ?? 0;
+      const buffered: PublishedEvent[] = [];
       const backlog = new BacklogMonitor(response, maxBacklog, (pending) => {
         this.logger.warn(
           `SSE client too slow: ${pending} frames waiting (max ${maxBacklog}); closing it so it resumes with Last-Event-ID`,
@@ -95,8 +96,6 @@ export class SseService implements BeforeApplicationShutdown {
       };
 
       send(connectedFrame(request.connectedMessage, request.connectedPayload, retryMs));
-      const truncated = request.cursor === null ? null : historyTruncation(this.store, request.filter, request.cursor);
-      if (truncated) send(new StreamOnlyMessage(JSON.stringify(truncated)));
       const closeForShutdown = async (): Promise<void> => {
         send(shutdownFrame());
         subscriber.complete();
@@ -111,8 +110,12 @@ export class SseService implements BeforeApplicationShutdown {
       };
       this.closers.add(closeForShutdown);
       const unsubscribe = this.bus.subscribe(0, {
-        next: ({ event, json }) => {
-          if (isLive && event.id > lastSentId && matchesFilter(request.filter, event)) sendEvent(event, json);
+        next: (published) => {
+          // Events that commit while the replay reads the store wait here; ids already replayed are dropped.
+          if (!isLive) buffered.push(published);
+          else if (published.event.id > lastSentId && matchesFilter(request.filter, published.event)) {
+            sendEvent(published.event, published.json);
+          }
         },
         // The bus completes when the app shuts down: the stream ends cleanly instead of hanging.
         complete: () => subscriber.complete(),
@@ -127,12 +130,17 @@ export class SseService implements BeforeApplicationShutdown {
       const lowWater = Math.floor(maxBacklog / 2);
       const pageSize = Math.max(1, Math.min(REPLAY_PAGE, maxBacklog - lowWater));
       const replay = async (): Promise<void> => {
+        const truncated = await historyTruncation(this.store, request.filter, lastSentId);
+        if (truncated) send(new StreamOnlyMessage(JSON.stringify(truncated)));
         while (!stopped) {
           if (backlog.pending > lowWater) await backlog.waitUntilAtMost(lowWater, () => stopped);
           if (stopped) return;
-          const page = this.store.eventsAfter(request.filter, lastSentId, pageSize);
+          const page = await this.store.eventsAfter(request.filter, lastSentId, pageSize);
           for (const event of page) sendEvent(event);
           if (page.length < pageSize) {
+            for (const { event, json } of buffered.splice(0)) {
+              if (event.id > lastSentId && matchesFilter(request.filter, event)) sendEvent(event, json);
+            }
             isLive = true;
             return;
           }

@@ -2,7 +2,7 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, writeS
 import { dirname } from 'node:path';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { RunPaths } from '../config/run-paths';
-import { EventStore } from './event-store';
+import { Store } from '../store/store.port';
 import { PublishedEvent } from '../domain/events';
 
 /** Open append handles kept at once; the least recently written is closed past this. */
@@ -11,75 +11,67 @@ const CATCH_UP_PAGE = 1000;
 const TAIL_BYTES = 64 * 1024;
 
 /**
- * Appends each event as one line to runs/<job_id>/events.jsonl, keeping files open between lines.
- * The file is append-only and its line order is id order: after a failed append the job is marked
- * behind, and its next append first copies the missing rows from the database, in order.
+ * Appends each committed event as one line to runs/<job_id>/events.jsonl, keeping files open between
+ * lines. The file is append-only and its line order is id order. The first line this process writes
+ * to a file, and any line after a failed append, goes through a catch-up instead: the rows the file
+ * lacks are copied from the store in id order (the event at hand among them), and the events that
+ * commit meanwhile are left to that catch-up, which reads until it has seen them all.
  */
 @Injectable()
 export class JsonlWriter implements OnApplicationShutdown {
   private readonly logger = new Logger('events');
   private readonly handles = new Map<string, number>();
   private readonly behind = new Set<string>();
-  /** Jobs whose file this process has brought up to the database once; a later reopen just appends. */
+  /** Jobs whose file this process has brought up to the store once; a later line just appends. */
   private readonly checked = new Set<string>();
+  /** Catch-ups under way, and whether an event committed for that job while one was reading. */
+  private readonly catchingUp = new Map<string, { hasMore: boolean; done: Promise<number> }>();
 
   constructor(
     private readonly paths: RunPaths,
-    private readonly store: EventStore,
+    private readonly store: Store,
   ) {}
 
-  /**
-   * Never throws: the database is the truth, and a failed line is caught up later. The first line a
-   * process writes to a file goes through the catch-up, so a file left behind by a crash is completed
-   * (in id order) before anything new is added to it.
-   */
+  /** Never throws: the store is the truth, and a line that could not be written is caught up later. */
   append({ event, json }: PublishedEvent): void {
-    if (this.behind.has(event.job_id) || !this.checked.has(event.job_id)) {
-      this.catchUp(event.job_id, 1);
+    const jobId = event.job_id;
+    if (this.behind.has(jobId) || !this.checked.has(jobId)) {
+      void this.catchUp(jobId, 1);
       return;
     }
     try {
-      writeAll(this.handle(event.job_id), json + '\n');
+      writeAll(this.handle(jobId), json + '\n');
     } catch (error) {
-      this.markBehind(event.job_id, error);
+      this.markBehind(jobId, error);
     }
   }
 
-  /** Brings every job's file up to the database (start-up). Returns how many lines were appended. */
-  catchUpAll(): number {
+  /** Brings every job's file up to the store (start-up). Returns how many lines were appended. */
+  async catchUpAll(): Promise<number> {
     let appended = 0;
-    for (const jobId of this.store.jobIdsWithEvents()) appended += this.catchUp(jobId);
+    for (const jobId of await this.store.jobIdsWithEvents()) appended += await this.catchUp(jobId);
     return appended;
   }
 
   /**
    * Appends the rows the job's file lacks, in id order. `expected` lines (the event being appended
-   * now) are routine; more than that is reported. Returns how many lines were appended.
+   * now) are routine; more than that is reported. Resolves to how many lines were appended.
    */
-  catchUp(jobId: string, expected = 0): number {
-    let appended = 0;
-    try {
-      const path = this.paths.eventsFile(jobId);
-      const { lastId, endsWithNewline } = existsSync(path) ? readTail(path) : { lastId: 0, endsWithNewline: true };
-      const fd = this.handle(jobId);
-      // A line torn by a crash stays as it was (append-only); the next line starts on a line of its own.
-      if (!endsWithNewline) writeAll(fd, '\n');
-      for (let cursor = lastId; ;) {
-        const page = this.store.eventsAfter({ jobId }, cursor, CATCH_UP_PAGE);
-        if (page.length === 0) break;
-        writeAll(fd, page.map((event) => JSON.stringify(event) + '\n').join(''));
-        appended += page.length;
-        cursor = page[page.length - 1].id;
-      }
-      this.behind.delete(jobId);
-      this.checked.add(jobId);
-      if (appended > expected) {
-        this.logger.warn(`Job ${jobId} | events.jsonl caught up with ${appended - expected} line(s) from the database`);
-      }
-    } catch (error) {
-      this.markBehind(jobId, error);
+  catchUp(jobId: string, expected = 0): Promise<number> {
+    const running = this.catchingUp.get(jobId);
+    if (running) {
+      running.hasMore = true;
+      return running.done;
     }
-    return appended;
+    const state = { hasMore: false, done: Promise.resolve(0) };
+    state.done = this.copyMissing(jobId, expected, state).finally(() => this.catchingUp.delete(jobId));
+    this.catchingUp.set(jobId, state);
+    return state.done;
+  }
+
+  /** Resolves once every catch-up under way has finished (shutdown, tests). */
+  async settled(): Promise<void> {
+    while (this.catchingUp.size > 0) await Promise.all([...this.catchingUp.values()].map((state) => state.done));
   }
 
   isBehind(jobId: string): boolean {
@@ -97,8 +89,39 @@ export class JsonlWriter implements OnApplicationShutdown {
     }
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
+    await this.settled();
     for (const jobId of [...this.handles.keys()]) this.close(jobId);
+  }
+
+  private async copyMissing(jobId: string, expected: number, state: { hasMore: boolean }): Promise<number> {
+    let appended = 0;
+    try {
+      const path = this.paths.eventsFile(jobId);
+      const { lastId, endsWithNewline } = existsSync(path) ? readTail(path) : { lastId: 0, endsWithNewline: true };
+      const fd = this.handle(jobId);
+      // A line torn by a crash stays as it was (append-only); the next line starts on a line of its own.
+      if (!endsWithNewline) writeAll(fd, '\n');
+      let cursor = lastId;
+      do {
+        state.hasMore = false;
+        for (;;) {
+          const page = await this.store.eventsAfter({ jobId }, cursor, CATCH_UP_PAGE);
+          if (page.length === 0) break;
+          writeAll(this.handle(jobId), page.map((event) => JSON.stringify(event) + '\n').join(''));
+          appended += page.length;
+          cursor = page[page.length - 1].id;
+        }
+      } while (state.hasMore);
+      this.behind.delete(jobId);
+      this.checked.add(jobId);
+      if (appended > expected) {
+        this.logger.warn(`Job ${jobId} | events.jsonl caught up with ${appended - expected} line(s) from the database`);
+      }
+    } catch (error) {
+      this.markBehind(jobId, error);
+    }
+    return appended;
   }
 
   private handle(jobId: string): number {

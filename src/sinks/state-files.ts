@@ -1,13 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { writeJsonAtomic } from '../common/atomic-write';
 import { RunPaths } from '../config/run-paths';
-import { JobEntity } from '../database/entities/job.entity';
-import { toJobView, toStateFile } from './job.views';
+import { Store } from '../store/store.port';
+import { toJobView, toStateFile } from '../jobs/job.views';
 
 /**
- * The one writer of runs/<id>/state.json, rewritten atomically after a transition. Refreshes of one job run one after another, each
+ * The one writer of runs/<id>/state.json, rewritten atomically after a committed change of the job. Refreshes of one job run one after another, each
  * reading the database when its turn comes, so the last write always holds the latest state; a
  * refresh asked for while another is still waiting its turn is served by that one.
  */
@@ -18,7 +16,7 @@ export class StateFiles {
   private readonly waiting = new Map<string, Promise<void>>();
 
   constructor(
-    @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
+    private readonly store: Store,
     private readonly paths: RunPaths,
   ) {}
 
@@ -44,7 +42,7 @@ export class StateFiles {
   }
 
   private async write(jobId: string): Promise<void> {
-    const job = await this.jobs.findOne({ where: { id: jobId }, relations: { gates: true, artifacts: true } });
+    const job = await this.store.job(jobId);
     if (job) writeJsonAtomic(this.paths.stateFile(jobId), toStateFile(toJobView(job)));
   }
 

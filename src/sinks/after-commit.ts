@@ -1,0 +1,90 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { EventBus } from '../bus/bus.port';
+import { JobEvent } from '../domain/events';
+import { MetricsService } from '../metrics/metrics.service';
+import { Commit, Store } from '../store/store.port';
+import { consoleLevel, formatConsoleLine } from './console-line';
+import { DecisionFiles } from './decision-files';
+import { JsonlWriter } from './jsonl-writer';
+import { StateFiles } from './state-files';
+
+/** Events that change nothing state.json shows (a stage's output line). */
+const STATELESS = new Set(['stage_log']);
+
+/**
+ * Every effect of an event, in one list, run for each committed unit of work in commit (= id)
+ * order, and only after commit: an event that is not stored is never filed, printed or published.
+ *
+ *   1. events.jsonl line            JsonlWriter (caught up from the store when behind)
+ *   2. `[events]` console line      formatConsoleLine, at the event's level
+ *   3. metrics                      MetricsService (events by type, gate decisions)
+ *   4. gates/<stage>.json           DecisionFiles, for each gate the unit decided
+ *   5. state.json                   StateFiles, for each job whose state changed
+ *   6. the bus                      EventBus.publish; its subscribers are the SSE streams
+ *                                   (src/events/sse) and the orchestrator's queue wake-up and cancel
+ *
+ * A sink that throws is logged and skipped; the ones after it still run.
+ */
+@Injectable()
+export class AfterCommit implements OnModuleInit {
+  private readonly logger = new Logger('events');
+  private readonly sinks: { name: string; deliver: (commit: Commit) => void }[] = [
+    { name: 'events.jsonl', deliver: ({ events }) => events.forEach((published) => this.jsonl.append(published)) },
+    { name: 'console line', deliver: ({ events }) => events.forEach(({ event }) => this.printConsoleLine(event)) },
+    { name: 'metrics', deliver: (commit) => this.metrics.committed(commit) },
+    {
+      name: 'gate decision file',
+      deliver: ({ decidedGates }) => decidedGates.forEach(({ jobId, gate }) => this.decisions.write(jobId, gate)),
+    },
+    {
+      name: 'state.json',
+      deliver: ({ events }) => {
+        const changed = new Set(
+          events.filter(({ event }) => !STATELESS.has(event.type)).map(({ event }) => event.job_id),
+        );
+        for (const jobId of changed) void this.states.refresh(jobId);
+      },
+    },
+    { name: 'bus', deliver: ({ events }) => this.bus.publish(events) },
+  ];
+
+  constructor(
+    private readonly store: Store,
+    private readonly jsonl: JsonlWriter,
+    private readonly metrics: MetricsService,
+    private readonly decisions: DecisionFiles,
+    private readonly states: StateFiles,
+    private readonly bus: EventBus,
+  ) {}
+
+  /** Before anything emits: every events.jsonl behind the store (a failed append, a crash) is caught up. */
+  async onModuleInit(): Promise<void> {
+    this.store.onCommit((commit) => this.deliver(commit));
+    await this.jsonl.catchUpAll();
+  }
+
+  deliver(commit: Commit): void {
+    if (commit.events.length === 0 && commit.decidedGates.length === 0) return;
+    for (const sink of this.sinks) {
+      try {
+        sink.deliver(commit);
+      } catch (error) {
+        this.logger.error(`The ${sink.name} sink failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
+  /** Resolves once every file write under way has finished (shutdown, tests). */
+  async settled(): Promise<void> {
+    await Promise.all([this.jsonl.settled(), this.states.settled()]);
+  }
+
+  private printConsoleLine(event: JobEvent): void {
+    const line = formatConsoleLine(event);
+    const level = consoleLevel(event);
+    if (level === 'error') this.logger.error(line);
+    else if (level === 'warning') this.logger.warn(line);
+    else if (level === 'debug') this.logger.debug(line);
+    else this.logger.log(line);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The schema, as an ordered list of migrations. Each is recorded by name in the `migrations` table
+ * (the same table and names the service's earlier TypeORM runner used, so databases made by earlier
+ * versions upgrade in place). SQL per engine: the same tables, in each engine's dialect.
+ */
+export interface Migration {
+  name: string;
+  timestamp: number;
+  sqlite: readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    name: 'InitialSchema1763900000000',
+    timestamp: 1763900000000,
+    sqlite: [
+      `CREATE TABLE "jobs" (
+        "id" text PRIMARY KEY NOT NULL,
+        "seq" integer NOT NULL,
+        "slug" text NOT NULL,
+        "intent" text NOT NULL,
+        "status" text NOT NULL,
+        "stage" text NOT NULL,
+        "cfg" text NOT NULL,
+        "operator" text NOT NULL,
+        "error" text,
+        "created_at" text NOT NULL,
+        "updated_at" text NOT NULL,
+        "started_at" text,
+        "deadline_at" text
+      )`,
+      `CREATE UNIQUE INDEX "idx_jobs_seq" ON "jobs" ("seq")`,
+      `CREATE INDEX "idx_jobs_status" ON "jobs" ("status")`,
+      `CREATE TABLE "gates" (
+        "job_id" text NOT NULL REFERENCES "jobs" ("id") ON DELETE CASCADE,
+        "stage" text NOT NULL,
+        "position" integer NOT NULL,
+        "required" boolean NOT NULL,
+        "approved" boolean,
+        "by" text,
+        "at" text,
+        "notes" text,
+        "patch" text,
+        "auto_approved" boolean NOT NULL DEFAULT (0),
+        "timeout_seconds" integer,
+        "auto_approve_at" text,
+        PRIMARY KEY ("job_id", "stage")
+      )`,
+      `CREATE TABLE "artifacts" (
+        "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "job_id" text NOT NULL REFERENCES "jobs" ("id") ON DELETE CASCADE,
+        "stage" text NOT NULL,
+        "kind" text NOT NULL,
+        "path" text NOT NULL,
+        "meta" text NOT NULL,
+        "created_at" text NOT NULL,
+        "size_bytes" integer NOT NULL,
+        "checksum" text NOT NULL
+      )`,
+      `CREATE UNIQUE INDEX "idx_artifacts_job_id_path" ON "artifacts" ("job_id", "path")`,
+      // AUTOINCREMENT: ids are never reused, even after retention deletes the newest rows.
+      `CREATE TABLE "events" (
+        "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+        "job_id" text NOT NULL,
+        "ts" text NOT NULL,
+        "type" text NOT NULL,
+        "stage" text,
+        "status" text,
+        "message" text NOT NULL,
+        "payload" text NOT NULL
+      )`,
+      // "Events of job X after id N" is a range scan of this index; "all events after N" is one of the primary key.
+      `CREATE INDEX "idx_events_job_id_id" ON "events" ("job_id", "id")`,
+    ],
+  },
+  {
+    name: 'EventRetention1763990000000',
+    timestamp: 1763990000000,
+    // The newest event id retention removed from each job (null: none removed).
+    sqlite: [`ALTER TABLE "jobs" ADD COLUMN "events_pruned_through" integer`],
+  },
+  {
+    name: 'JobLeases1764800000000',
+    timestamp: 1764800000000,
+    // Which instance runs the job, and until when its claim holds unless renewed.
+    sqlite: [
+      `ALTER TABLE "jobs" ADD COLUMN "lease_owner" text`,
+      `ALTER TABLE "jobs" ADD COLUMN "lease_expires_at" text`,
+    ],
+  },
+];

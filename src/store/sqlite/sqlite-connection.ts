@@ -1,0 +1,67 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3, { Database } from 'better-sqlite3';
+import { MIGRATIONS } from '../migrations';
+
+/**
+ * Opens the database file in WAL mode and brings its schema up to date. WAL lets readers of other
+ * processes (an operator's sqlite3 shell) run while a write commits; the busy timeout covers one of
+ * them holding the write lock for a moment.
+ */
+export function openSqlite(path: string): Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new BetterSqlite3(path, { timeout: 5000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS "migrations" (
+    "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "timestamp" bigint NOT NULL, "name" varchar NOT NULL)`);
+  const applied = new Set((db.prepare('SELECT name FROM migrations').all() as { name: string }[]).map((r) => r.name));
+  for (const migration of MIGRATIONS) {
+    if (applied.has(migration.name)) continue;
+    db.transaction(() => {
+      for (const sql of migration.sqlite) db.exec(sql);
+      db.prepare('INSERT INTO migrations (timestamp, name) VALUES (?, ?)').run(migration.timestamp, migration.name);
+    }).immediate();
+  }
+}
+
+/**
+ * One connection, one writer at a time: a unit of work holds the connection from BEGIN to COMMIT,
+ * and reads asked for meanwhile wait their turn, so nothing outside a transaction ever sees its
+ * uncommitted rows. When idle, a read runs at once (better-sqlite3 is synchronous).
+ */
+export class ExclusiveConnection {
+  private isBusy = false;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly db: Database) {}
+
+  read<T>(query: () => T): Promise<T> {
+    if (!this.isBusy) {
+      try {
+        return Promise.resolve(query());
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    }
+    return this.exclusive(async () => query());
+  }
+
+  async exclusive<T>(task: () => Promise<T>): Promise<T> {
+    if (this.isBusy) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.isBusy = true;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.isBusy = false;
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { EventType, JobEvent, makeEvent } from '../../domain/events';
+import { JobStatus, Stage } from '../../domain/stages';
+import { ArtifactRecord, GateRecord, JobRecord } from '../store.port';
+
+/** Rows as SQLite returns them, and the one mapping of each to the port's records. */
+export interface JobRow {
+  id: string;
+  seq: number;
+  slug: string;
+  intent: string;
+  status: JobStatus;
+  stage: Stage;
+  cfg: string;
+  operator: string;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  deadline_at: string | null;
+}
+
+export interface GateRow {
+  job_id: string;
+  stage: Stage;
+  required: number;
+  approved: number | null;
+  by: string | null;
+  at: string | null;
+  notes: string | null;
+  patch: string | null;
+  auto_approved: number;
+  timeout_seconds: number | null;
+  auto_approve_at: string | null;
+}
+
+export interface ArtifactRow {
+  job_id: string;
+  stage: Stage;
+  kind: string;
+  path: string;
+  meta: string;
+  created_at: string;
+  size_bytes: number;
+  checksum: string;
+}
+
+export interface EventRow {
+  id: number;
+  job_id: string;
+  ts: string;
+  type: EventType;
+  stage: Stage | null;
+  status: string | null;
+  message: string;
+  payload: string;
+}
+
+export const JOB_COLUMNS =
+  'id, seq, slug, intent, status, stage, cfg, operator, created_at, updated_at, started_at, deadline_at';
+
+export function toJob(row: JobRow): JobRecord {
+  return { ...row, cfg: JSON.parse(row.cfg) as Record<string, unknown> };
+}
+
+export function toGate(row: GateRow): GateRecord {
+  return {
+    stage: row.stage,
+    required: row.required === 1,
+    approved: row.approved === null ? null : row.approved === 1,
+    by: row.by,
+    at: row.at,
+    notes: row.notes,
+    patch: row.patch === null ? null : (JSON.parse(row.patch) as Record<string, unknown>),
+    auto_approved: row.auto_approved === 1,
+    timeout_seconds: row.timeout_seconds,
+    auto_approve_at: row.auto_approve_at,
+  };
+}
+
+export function toArtifact(row: ArtifactRow): ArtifactRecord {
+  return {
+    stage: row.stage,
+    kind: row.kind,
+    path: row.path,
+    meta: JSON.parse(row.meta) as Record<string, unknown>,
+    created_at: row.created_at,
+    size_bytes: row.size_bytes,
+    checksum: row.checksum,
+  };
+}
+
+export function toEvent(row: EventRow): JobEvent {
+  const payload = JSON.parse(row.payload) as Record<string, unknown>;
+  return makeEvent(row.id, row.job_id, row.ts, row.type, row.stage, row.status, row.message, payload);
+}

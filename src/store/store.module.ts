@@ -1,0 +1,24 @@
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { OperatorConfig } from '../config/operator-config';
+import { SqliteStore } from './sqlite/sqlite-store';
+import { Store } from './store.port';
+
+/** The store port and its adapter, chosen from the config (SQLite, the embedded default). */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: Store,
+      inject: [OperatorConfig],
+      useFactory: (config: OperatorConfig) => new SqliteStore(config.storage.db_path),
+    },
+  ],
+  exports: [Store],
+})
+export class StoreModule implements OnApplicationShutdown {
+  constructor(@Inject(Store) private readonly store: Store) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}

@@ -1,0 +1,138 @@
+import { EventFilter, EventInput, JobEvent, PublishedEvent } from '../domain/events';
+import { JobStatus, Stage } from '../domain/stages';
+
+export interface JobRecord {
+  id: string;
+  seq: number;
+  slug: string;
+  intent: string;
+  status: JobStatus;
+  stage: Stage;
+  cfg: Record<string, unknown>;
+  operator: string;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  deadline_at: string | null;
+}
+
+export interface GateRecord {
+  stage: Stage;
+  required: boolean;
+  approved: boolean | null;
+  by: string | null;
+  at: string | null;
+  notes: string | null;
+  patch: Record<string, unknown> | null;
+  auto_approved: boolean;
+  timeout_seconds: number | null;
+  /** The stored auto-approve deadline of a waiting gate, so a restart neither loses nor doubles it. */
+  auto_approve_at: string | null;
+}
+
+export interface ArtifactRecord {
+  stage: Stage;
+  kind: string;
+  /** Relative to the job's run dir. */
+  path: string;
+  meta: Record<string, unknown>;
+  created_at: string;
+  size_bytes: number;
+  checksum: string;
+}
+
+/** A job with its gates (in stage order) and artifacts (in creation order). */
+export interface JobAggregate extends JobRecord {
+  gates: GateRecord[];
+  artifacts: ArtifactRecord[];
+}
+
+export type NewJob = Omit<JobRecord, 'seq' | 'status' | 'stage' | 'started_at' | 'deadline_at' | 'updated_at'>;
+export type NewGate = Pick<GateRecord, 'stage' | 'required' | 'timeout_seconds'>;
+export type JobChanges = Partial<Pick<JobRecord, 'status' | 'stage' | 'started_at' | 'deadline_at'>> & {
+  updated_at: string;
+};
+export type GateDecision = Pick<GateRecord, 'approved' | 'by' | 'at' | 'notes' | 'patch' | 'auto_approved'>;
+
+/** The writes of one unit of work. Every method runs inside its transaction. */
+export interface StoreTx {
+  job(jobId: string): Promise<JobRecord | null>;
+  gate(jobId: string, stage: Stage): Promise<GateRecord | null>;
+  insertJob(job: NewJob, gates: readonly NewGate[]): Promise<void>;
+  updateJob(jobId: string, changes: JobChanges): Promise<void>;
+  decideGate(jobId: string, stage: Stage, decision: GateDecision): Promise<void>;
+  setGateDeadline(jobId: string, stage: Stage, deadline: string | null): Promise<void>;
+  upsertArtifact(jobId: string, artifact: ArtifactRecord): Promise<void>;
+  /** Stores the event: the store assigns its id and a `ts` that never goes back as ids grow. */
+  appendEvent(input: EventInput): Promise<JobEvent>;
+  /** The oldest queued job (creation order) not in `skip`, now leased to `owner` until `until`. */
+  claimNextQueued(owner: string, until: string, now: string, skip: readonly string[]): Promise<JobRecord | null>;
+}
+
+/** What a unit of work committed: its events (with their JSON, serialized once) and the gates it decided. */
+export interface Commit {
+  /** process.hrtime.bigint() when the unit of work began (metrics time it to after its sinks). */
+  startedAt: bigint;
+  events: PublishedEvent[];
+  decidedGates: { jobId: string; gate: GateRecord }[];
+}
+
+/** Called once per committed unit of work, in commit order (= id order), before the next one starts. */
+export type CommitListener = (commit: Commit) => void;
+
+export interface DueGate {
+  jobId: string;
+  stage: Stage;
+}
+
+/**
+ * The store port (docs/ARCHITECTURE.md, "Ports"): every table the service keeps, behind asynchronous
+ * methods, so an adapter may be a file in this process (SQLite, the default) or a server
+ * (PostgreSQL). Writes happen only in `unitOfWork`, all or nothing; reads outside one see committed
+ * data only.
+ */
+export abstract class Store {
+  /** Runs `work` in one transaction that takes the write lock first; commits, or rolls back if it throws. */
+  abstract unitOfWork<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+
+  /** The one listener of commits (the after-commit dispatcher). */
+  abstract onCommit(listener: CommitListener): void;
+
+  abstract ping(): Promise<void>;
+
+  // Jobs
+  abstract job(jobId: string): Promise<JobAggregate | null>;
+  abstract jobExists(jobId: string): Promise<boolean>;
+  abstract listJobs(query: { status?: JobStatus; limit: number }): Promise<JobAggregate[]>;
+  abstract jobIdsWithStatus(status: JobStatus): Promise<string[]>;
+  abstract countJobsByStatus(): Promise<Map<JobStatus, number>>;
+  /** Active jobs whose job_timeout_hours deadline has passed. */
+  abstract overdueJobIds(now: string): Promise<string[]>;
+  /** Waiting gates whose auto-approve deadline has passed. */
+  abstract dueGates(now: string): Promise<DueGate[]>;
+
+  // Leases: which instance runs which job
+  abstract renewLeases(owner: string, jobIds: readonly string[], until: string): Promise<void>;
+  abstract releaseLease(owner: string, jobId: string): Promise<void>;
+  /** Running jobs whose lease ran out before `now` (their instance is gone). */
+  abstract expiredLeases(now: string): Promise<string[]>;
+
+  // Events
+  /** The oldest `limit` matching events with id > afterId, ascending. */
+  abstract eventsAfter(filter: EventFilter, afterId: number, limit: number): Promise<JobEvent[]>;
+  /** The newest `limit` matching events, ascending. */
+  abstract newestEvents(filter: EventFilter, limit: number): Promise<JobEvent[]>;
+  /** The id a timestamp cursor stands for: the last event stored at or before `ts` (0 if none). */
+  abstract lastIdAtOrBefore(ts: string): Promise<number>;
+  abstract jobIdsWithEvents(): Promise<string[]>;
+  /** The oldest event still stored, of this job or of all (null: none). */
+  abstract oldestEventId(jobId?: string): Promise<number | null>;
+
+  // Retention
+  /** The newest event id retention removed, from this job or from any (0: nothing removed). */
+  abstract prunedThrough(jobId?: string): Promise<number>;
+  /** Removes events of finished jobs older than `cutoff`, and all but the newest `cap` of any job. */
+  abstract pruneEvents(cutoff: string, cap: number): Promise<{ removedOld: number; removedOverCap: number }>;
+
+  abstract close(): Promise<void>;
+}
