@@ -17,6 +17,26 @@ const boundary = (modules) => ({
   ],
 });
 
+/** Every folder of src/ that is a module of its own. */
+const MODULES = [
+  'domain',
+  'store',
+  'bus',
+  'lifecycle',
+  'sinks',
+  'events',
+  'jobs',
+  'gates',
+  'orchestrator',
+  'health',
+  'security',
+  'metrics',
+  'config',
+  'cli',
+  'console',
+];
+const without = (all, allowed) => all.filter((name) => !allowed.includes(name));
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'runs/', 'coverage/', '*.config.js'] },
   eslint.configs.recommended,
@@ -30,18 +50,44 @@ export default tseslint.config(
   },
   // The console's browser code: plain ES modules served as they are (no build step).
   { files: ['public/**/*.js'], languageOptions: { sourceType: 'module', globals: globals.browser } },
-  { files: ['src/events/**/*.ts'], rules: boundary(['jobs', 'gates', 'orchestrator', 'health']) },
-  { files: ['src/jobs/**/*.ts'], rules: boundary(['gates', 'orchestrator', 'health']) },
-  { files: ['src/orchestrator/**/*.ts'], rules: boundary(['gates', 'health']) },
-  // jobctl is a client of the public HTTP API only.
+  // Data flows one way: controllers → lifecycle → store, then commit → sinks and the bus → streams.
   {
-    files: ['src/cli/**/*.ts'],
-    rules: boundary(['config', 'database', 'events', 'jobs', 'gates', 'orchestrator', 'health', 'security', 'metrics']),
+    files: ['src/domain/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.spec-helper.ts'],
+    rules: boundary([...MODULES.filter((name) => name !== 'domain'), 'common', '@nestjs']),
   },
-  { files: ['src/metrics/**/*.ts'], rules: boundary(['events', 'jobs', 'gates', 'orchestrator', 'health']) },
+  { files: ['src/store/**/*.ts'], rules: boundary(without(MODULES, ['domain', 'store', 'config'])) },
+  { files: ['src/bus/**/*.ts'], rules: boundary(without(MODULES, ['domain', 'bus'])) },
+  { files: ['src/lifecycle/**/*.ts'], rules: boundary(without(MODULES, ['domain', 'store', 'config', 'lifecycle'])) },
   {
-    files: ['src/config/**/*.ts', 'src/database/**/*.ts', 'src/common/**/*.ts'],
-    rules: boundary(['events', 'jobs', 'gates', 'orchestrator', 'health', 'security']),
+    files: ['src/sinks/**/*.ts'],
+    rules: boundary(without(MODULES, ['domain', 'store', 'bus', 'config', 'metrics', 'jobs', 'sinks'])),
+  },
+  {
+    files: ['src/events/**/*.ts'],
+    rules: boundary(without(MODULES, ['domain', 'store', 'bus', 'config', 'metrics', 'security', 'events'])),
+  },
+  {
+    files: ['src/jobs/**/*.ts'],
+    rules: boundary(without(MODULES, ['domain', 'store', 'config', 'lifecycle', 'security', 'jobs'])),
+  },
+  {
+    files: ['src/gates/**/*.ts'],
+    rules: boundary(without(MODULES, ['domain', 'store', 'config', 'lifecycle', 'jobs', 'security', 'gates'])),
+  },
+  {
+    files: ['src/orchestrator/**/*.ts'],
+    rules: boundary(without(MODULES, ['domain', 'store', 'bus', 'config', 'lifecycle', 'orchestrator'])),
+  },
+  // jobctl is a client of the public HTTP API only.
+  { files: ['src/cli/**/*.ts'], rules: boundary(without(MODULES, ['cli', 'domain'])) },
+  {
+    files: ['src/metrics/**/*.ts'],
+    rules: boundary(without(MODULES, ['domain', 'store', 'config', 'security', 'metrics'])),
+  },
+  {
+    files: ['src/config/**/*.ts', 'src/common/**/*.ts'],
+    rules: boundary(without(MODULES, ['domain', 'store', 'config'])),
   },
   { files: ['test/**/*.ts', 'bench/**/*.ts', '**/*.spec.ts'], rules: { 'no-restricted-imports': 'off' } },
 );

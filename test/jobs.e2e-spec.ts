@@ -17,7 +17,7 @@ describe('jobs', () => {
     removeDir(t.dir);
   });
 
-  it('creates a job with the shape of SPEC §5, its brief and its state on disk', async () => {
+  it('creates a job with the shape of docs/API.md, "Jobs", its brief and its state on disk', async () => {
     const response = await t
       .http()
       .post('/api/v1/jobs')
@@ -81,7 +81,7 @@ describe('jobs', () => {
     });
   });
 
-  it('prints the job_created console line in the layout of SPEC §6', async () => {
+  it('prints the job_created console line in the layout of docs/OPERATIONS.md, "The event pipeline"', async () => {
     const job = await t.createJob({ slug: 'console' });
     const line = t
       .logs()

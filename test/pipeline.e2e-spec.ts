@@ -83,7 +83,7 @@ describe('the event pipeline: database, events.jsonl, console, bus', () => {
     expect(seen).toEqual(all.map((e) => e.id));
   });
 
-  it('answers polling with the response shape of SPEC §7', async () => {
+  it('answers polling with the response shape of docs/API.md', async () => {
     const job = await t.createJob({ slug: 'shape' });
     for (let i = 0; i < 5; i++) await emitter.record(logLine(job.id, i));
     const newest = await t.poll(`/api/v1/jobs/${job.id}/events?limit=2`);

@@ -1,4 +1,4 @@
-// The console's only door to the service: the public HTTP API of SPEC §7, with the admin token.
+// The console's only door to the service: the public HTTP API of docs/API.md, with the admin token.
 
 const API = '/api/v1';
 const TOKEN_KEY = 'jobevents.token';
@@ -29,7 +29,7 @@ export class ApiError extends Error {
 
 export class Api {
   /**
-   * `operator`, when given, is sent with every action and recorded as who acted (SPEC §4).
+   * `operator`, when given, is sent with every action and recorded as who acted (docs/API.md, "Errors").
    * `onUnauthorized` runs on any 401: the token was changed or revoked under us.
    */
   constructor(token, operator = '', onUnauthorized = () => {}) {
@@ -65,7 +65,7 @@ export class Api {
     return this.request('GET', `/jobs/${id}/events?since=${since}&limit=${limit}`);
   }
 
-  /** EventSource cannot send headers: stream routes take the token as `access_token` (SPEC §4). */
+  /** EventSource cannot send headers: stream routes take the token as `access_token` (docs/API.md, "Errors"). */
   streamUrl(id, since) {
     const query = new URLSearchParams({ since: String(since), access_token: this.token });
     return `${API}/jobs/${id}/events/stream?${query}`;

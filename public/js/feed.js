@@ -113,7 +113,7 @@ export class EventFeed {
     if (fresh.length === 0 || this.isStopped) return;
     this.lastId = fresh[fresh.length - 1].id;
     this.onEvents(fresh);
-    // Nothing follows a terminal event (SPEC §6): no reason to keep a stream or a poll open.
+    // Nothing follows a terminal event (docs/OPERATIONS.md, "The event pipeline"): no reason to keep a stream or a poll open.
     if (fresh.some((event) => TERMINAL_TYPES.has(event.type))) this.stop('finished');
   }
 

@@ -1,7 +1,7 @@
 // What the console draws: the job list, a job's header, its nine stage cards, artifacts and events.
 import { bytes, clock, dateTime, h } from './dom.js';
 
-/** The nine stages, in order: a job has one gate per stage, listed in stage order (SPEC §5). */
+/** The nine stages, in order: a job has one gate per stage, listed in stage order (docs/API.md, "Jobs"). */
 const stagesOf = (job) => job.gates.map((gate) => gate.stage);
 const TERMINAL = ['completed', 'failed', 'canceled'];
 

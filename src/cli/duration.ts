@@ -1,4 +1,4 @@
-/** "<n>s", "<n>m" or "<n>h" → milliseconds (SPEC §12); null when malformed. */
+/** "<n>s", "<n>m" or "<n>h" → milliseconds (docs/OPERATIONS.md, "Watching"); null when malformed. */
 export function parseDuration(text: string): number | null {
   const match = /^(\d+(?:\.\d+)?)([smh])$/.exec(text.trim());
   if (!match) return null;

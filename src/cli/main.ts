@@ -44,7 +44,7 @@ async function watch(jobId: string, flags: Flags): Promise<number> {
     since,
     timeoutMs: timeout,
     out,
-    // With --json, stdout carries events only (SPEC §12).
+    // With --json, stdout carries events only (docs/OPERATIONS.md, "Watching").
     info: flags.json === true ? err : out,
   });
 }

@@ -22,7 +22,7 @@ const RECONNECT_MS = 1000;
 const POLL_MS = 2000;
 
 /**
- * Follows a job (SPEC §12): replays its history from `since`, then live events over SSE, reconnecting
+ * Follows a job (docs/OPERATIONS.md, "Watching"): replays its history from `since`, then live events over SSE, reconnecting
  * with Last-Event-ID after a drop (nothing lost or repeated: events are printed by increasing id only),
  * falling back to polling `?since=` when the stream is refused. Resolves with the exit code.
  */

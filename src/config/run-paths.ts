@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Stage } from '../domain/stages';
 
-/** Where a job's files live: runs/<job_id>/… (SPEC §9). Job ids are validated UUIDs before they get here. */
+/** Where a job's files live: runs/<job_id>/… (docs/OPERATIONS.md, "Files on disk"). Job ids are validated UUIDs before they get here. */
 export class RunPaths {
   constructor(
     readonly runsDir: string,

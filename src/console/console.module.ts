@@ -5,7 +5,7 @@ import { ServeStaticModule } from '@nestjs/serve-static';
 
 /**
  * The operator console: the static files of `public/`, the page itself at `GET /`. Only files that exist
- * are served; every other path outside `/api/v1` stays Nest's JSON 404 (SPEC §11: no HTML fallback).
+ * are served; every other path outside `/api/v1` stays Nest's JSON 404 (docs/OPERATIONS.md: no HTML fallback).
  */
 @Module({
   imports: [

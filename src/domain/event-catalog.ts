@@ -2,7 +2,7 @@ import { Stage } from './stages';
 import { EventInput } from './events';
 
 /**
- * Builders for every event of SPEC §5, so type, stage, status, message and payload always agree
+ * Builders for every event of docs/API.md, "Jobs", so type, stage, status, message and payload always agree
  * (where a payload has stage/status keys they equal the event's own).
  */
 export const JobEvents = {

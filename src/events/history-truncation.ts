@@ -1,7 +1,7 @@
 import { Store } from '../store/store.port';
 import { EventFilter } from '../domain/events';
 
-/** Stream-only notice (SPEC §11): retention removed events after the client's cursor. */
+/** Stream-only notice (docs/OPERATIONS.md): retention removed events after the client's cursor. */
 export interface HistoryTruncated {
   type: 'history_truncated';
   job_id: string | null;

@@ -19,11 +19,11 @@ export interface PollResponse {
   since: string | null;
   timestamp: string;
   next_since: string | number;
-  /** Present only when retention removed events after the cursor (SPEC §11). */
+  /** Present only when retention removed events after the cursor (docs/OPERATIONS.md). */
   history_truncated?: HistoryTruncated;
 }
 
-/** `?since=` polling (SPEC §7): with a cursor the oldest page after it, without one the newest page. */
+/** `?since=` polling (docs/API.md): with a cursor the oldest page after it, without one the newest page. */
 @Injectable()
 export class PollingService {
   constructor(private readonly store: Store) {}

@@ -10,7 +10,7 @@ export interface ValidationReport {
   timestamp: string;
 }
 
-/** GET /config/operator and POST /config/validate (SPEC §7, §11). */
+/** GET /config/operator and POST /config/validate (docs/API.md). */
 @Injectable()
 export class ConfigReportService {
   constructor(

@@ -6,7 +6,7 @@ import { Public } from '../security/auth.decorators';
 import { HealthReportSchema } from './dto/health.schema';
 import { HealthReport, HealthService } from './health.service';
 
-/** `/healthz` at the root and under /api/v1, without a token (SPEC §7); 503 when unhealthy. */
+/** `/healthz` at the root and under /api/v1, without a token (docs/API.md); 503 when unhealthy. */
 @ApiTags('health')
 @Controller()
 export class HealthController {

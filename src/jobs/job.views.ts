@@ -71,7 +71,7 @@ export function toJobView(job: JobAggregate): JobView {
   };
 }
 
-/** runs/<id>/state.json (SPEC §9). */
+/** runs/<id>/state.json (docs/OPERATIONS.md, "Files on disk"). */
 export function toStateFile(job: JobView): Record<string, unknown> {
   return {
     id: job.id,

@@ -10,7 +10,7 @@ const GATE_DECISIONS: Record<string, string> = {
 };
 
 /**
- * The Prometheus metrics of SPEC §11, in a registry of this app's own (not prom-client's global one,
+ * The Prometheus metrics of docs/OPERATIONS.md, in a registry of this app's own (not prom-client's global one,
  * so two apps in one process — tests — keep separate counts).
  */
 @Injectable()

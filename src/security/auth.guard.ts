@@ -6,7 +6,7 @@ import { OperatorConfig } from '../config/operator-config';
 import { ACCEPTS_QUERY_TOKEN, IS_PUBLIC, METRICS_ROUTE } from './auth.decorators';
 import { bearerToken, tokensMatch } from './token';
 
-/** Every route needs the admin token (SPEC §4) unless marked @Public(). The holder is the operator `admin`. */
+/** Every route needs the admin token (docs/API.md, "Errors") unless marked @Public(). The holder is the operator `admin`. */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(

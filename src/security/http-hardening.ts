@@ -14,7 +14,7 @@ export function cspDirectives(policy: string): Record<string, string[]> {
 }
 
 /**
- * Security headers (helmet) and CORS from `security.*` (SPEC §3), on every response — SSE included,
+ * Security headers (helmet) and CORS from `security.*` (docs/OPERATIONS.md, "Configuration"), on every response — SSE included,
  * since Nest's stream writer keeps headers set before it.
  */
 export function applyHttpHardening(app: INestApplication, config: OperatorConfig): void {

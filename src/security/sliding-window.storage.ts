@@ -1,11 +1,13 @@
 import { ThrottlerStorage } from '@nestjs/throttler';
-import { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
+
+/** The record ThrottlerStorage.increment resolves to, named from the package's public interface. */
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /** Stale keys are swept once the map holds this many clients. */
 const SWEEP_AT = 10_000;
 
 /**
- * A sliding-window log (SPEC §11): a request counts against the `ttl` before it, not against a fixed
+ * A sliding-window log (docs/OPERATIONS.md): a request counts against the `ttl` before it, not against a fixed
  * minute, so no burst at a window's edge doubles the limit. A refused request is not recorded.
  */
 export class SlidingWindowStorage implements ThrottlerStorage {

@@ -7,7 +7,7 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** SPEC §3: a non-loopback host is only bound when allow_external_bind says so. */
+/** docs/OPERATIONS.md, "Configuration": a non-loopback host is only bound when allow_external_bind says so. */
 export function bindAddress(server: ServerConfig): string {
   return server.allow_external_bind || isLoopback(server.host) ? server.host : '127.0.0.1';
 }

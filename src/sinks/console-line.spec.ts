@@ -2,7 +2,7 @@ import { consoleLevel, formatConsoleLine } from './console-line';
 import { makeEvent } from '../domain/events';
 
 describe('the [events] console line', () => {
-  it('has the layout of SPEC §6', () => {
+  it('has the layout of docs/OPERATIONS.md, "The event pipeline"', () => {
     const event = makeEvent(
       7,
       'job-1',

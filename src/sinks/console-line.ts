@@ -11,7 +11,7 @@ export function consoleLevel(event: Pick<JobEvent, 'type'>): LogLevel {
   return LEVEL_BY_TYPE[event.type] ?? 'info';
 }
 
-/** `Job <id> | Stage: script | Status: running | Type: stage_started | Message: … | Payload: k: v, …` (SPEC §6). */
+/** `Job <id> | Stage: script | Status: running | Type: stage_started | Message: … | Payload: k: v, …` (docs/OPERATIONS.md, "The event pipeline"). */
 export function formatConsoleLine(event: JobEvent): string {
   // One event, one line: a newline inside a message or payload must not split it.
   return (

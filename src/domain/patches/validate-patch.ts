@@ -41,7 +41,7 @@ export interface PatchTarget {
   files: Partial<Record<Stage, string>>;
 }
 
-/** Which stage's artifact each patch acts on (SPEC §8). */
+/** Which stage's artifact each patch acts on (docs/OPERATIONS.md, "Gates and patches"). */
 export const PATCH_TARGETS: Record<PatchType, PatchTarget> = {
   text_replace: { stages: ['script'], files: { script: 'script.md' } },
   section_replace: { stages: ['script'], files: { script: 'script.md' } },

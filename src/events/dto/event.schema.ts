@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { STAGES } from '../../domain/stages';
 import { EVENT_TYPES } from '../../domain/events';
 
-/** The event as served on every surface (SPEC §5), for the OpenAPI document. */
+/** The event as served on every surface (docs/API.md, "Events"), for the OpenAPI document. */
 export class EventSchema {
   @ApiProperty({ example: 42, description: 'Strictly increasing; the cursor of polling and SSE resume' }) id: number;
   @ApiProperty({ format: 'uuid' }) job_id: string;

@@ -54,7 +54,7 @@ export function eventFrame(event: JobEvent, json: string = JSON.stringify(event)
   return { id: String(event.id), data: json };
 }
 
-/** The last frame of every stream when the service stops (SPEC §11); the client reconnects with Last-Event-ID. */
+/** The last frame of every stream when the service stops (docs/OPERATIONS.md); the client reconnects with Last-Event-ID. */
 export function shutdownFrame(): MessageEvent {
   return new StreamOnlyMessage(JSON.stringify(streamOnly('shutdown', 'Server shutting down', {})));
 }
