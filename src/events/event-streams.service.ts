@@ -1,6 +1,5 @@
-import type { ServerResponse } from 'node:http';
-import { BadRequestException, Injectable, MessageEvent, NotFoundException } from '@nestjs/common';
-import { Observable } from 'rxjs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { isJobId } from '../common/job-id.pipe';
 import { clip } from '../common/text';
 import { Store } from '../store/store.port';
@@ -33,12 +32,13 @@ export class EventStreamsService {
     return this.polling.poll({ filter, cursor: parseCursor(query.since), limit: parseLimit(query.limit) });
   }
 
+  /** Checks the query and the job (JSON 400/404 before any stream byte), then streams. */
   async stream(
     query: RawEventQuery,
     lastEventId: string | undefined,
-    connection: { response: ServerResponse; client: string },
+    connection: { request: IncomingMessage; response: ServerResponse; client: string },
     jobId?: string,
-  ): Promise<Observable<MessageEvent>> {
+  ): Promise<void> {
     const filter = await this.filterOf(query, jobId);
     // A browser's EventSource reconnects to the same URL (with its ?since=) plus Last-Event-ID: the header wins.
     const cursor =
@@ -46,7 +46,7 @@ export class EventStreamsService {
       parseEventId(query.last_event_id, 'last_event_id') ??
       (await this.cursorId(query.since));
     const scope = filter.jobId ? `job ${filter.jobId}` : 'global';
-    return this.sse.stream(
+    this.sse.stream(
       {
         client: connection.client,
         filter,
@@ -55,6 +55,7 @@ export class EventStreamsService {
           filter.jobId && jobId ? `Connected to job ${jobId} event stream` : `Connected to ${scope} event stream`,
         connectedPayload: { job_id: filter.jobId ?? null, operator: 'admin' },
       },
+      connection.request,
       connection.response,
     );
   }

@@ -1,8 +1,7 @@
-import type { ServerResponse } from 'node:http';
-import { Controller, Get, Headers, MessageEvent, NotFoundException, Param, Query, Req, Sse } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Controller, Get, Headers, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
-import type { Request } from 'express';
-import { Observable } from 'rxjs';
+import type { Request, Response } from 'express';
 import { JobIdPipe } from '../common/job-id.pipe';
 import { AcceptsQueryToken } from '../security/auth.decorators';
 import { ApiEventRoutes, ApiEventStream, ApiPoll } from './dto/event-api.decorators';
@@ -27,7 +26,7 @@ export class JobEventsController {
     return this.streams.poll(query, jobId);
   }
 
-  @Sse('stream', { maxPendingDataLength: 0 })
+  @Get('stream')
   @AcceptsQueryToken()
   @ApiEventStream("A job's events over SSE: replay after the cursor, then live")
   stream(
@@ -35,7 +34,9 @@ export class JobEventsController {
     @Query() query: RawEventQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() request: Request,
-  ): Promise<Observable<MessageEvent>> {
+    // Taken so that Nest leaves the response to the stream's writer.
+    @Res() _response: Response,
+  ): Promise<void> {
     return this.streams.stream(query, lastEventId, connectionOf(request), jobId);
   }
 }
@@ -53,19 +54,22 @@ export class GlobalEventsController {
     return this.streams.poll(query);
   }
 
-  @Sse('stream', { maxPendingDataLength: 0 })
+  @Get('stream')
   @AcceptsQueryToken()
   @ApiEventStream("All jobs' events over SSE")
   stream(
     @Query() query: RawEventQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() request: Request,
-  ): Promise<Observable<MessageEvent>> {
+    // Taken so that Nest leaves the response to the stream's writer.
+    @Res() _response: Response,
+  ): Promise<void> {
     return this.streams.stream(query, lastEventId, connectionOf(request));
   }
 }
 
-function connectionOf(request: Request): { response: ServerResponse; client: string } {
+/** The raw request and response the stream writes to (the handler never returns a value for Nest to send). */
+function connectionOf(request: Request): { request: IncomingMessage; response: ServerResponse; client: string } {
   if (!request.res) throw new NotFoundException('No response to stream to');
-  return { response: request.res, client: request.ip ?? request.socket.remoteAddress ?? 'unknown' };
+  return { request, response: request.res, client: request.ip ?? request.socket.remoteAddress ?? 'unknown' };
 }

@@ -1,4 +1,3 @@
-import { MessageEvent } from '@nestjs/common';
 import { JobEvent } from '../../domain/events';
 
 /** A frame that is never stored: no `id:` line, so Last-Event-ID always names the last stored event. */
@@ -18,43 +17,34 @@ function streamOnly(type: StreamOnlyFrame['type'], message: string, payload: Rec
   return { ts, timestamp: ts, type, event_type: type, stage: null, status: null, message, payload };
 }
 
-/**
- * A frame written without an `id:` line. Nest's SSE writer numbers every message that has no id
- * (which would overwrite the client's Last-Event-ID with a per-connection counter); this message
- * reports no id and ignores the number Nest assigns, so none is written.
- */
-export class StreamOnlyMessage implements MessageEvent {
-  constructor(
-    readonly data: string,
-    readonly retry?: number,
-  ) {}
-
-  get id(): undefined {
-    return undefined;
-  }
-
-  set id(_assignedByNest: string | undefined) {
-    // Deliberately dropped: see the class comment.
-  }
+/** The text of one frame: optional `id:` and `retry:` lines, then `data:` (one per line of text), then a blank line. */
+export function formatFrame(data: string, id?: number, retryMs?: number): string {
+  let frame = id !== undefined ? `id: ${id}\n` : '';
+  if (retryMs !== undefined) frame += `retry: ${retryMs}\n`;
+  for (const line of data.split(/\r\n|\r|\n/)) frame += `data: ${line}\n`;
+  return frame + '\n';
 }
 
 /** The first frame: the reconnect hint and `connected`. No `event:` field on any frame, so onmessage sees all. */
-export function connectedFrame(message: string, payload: Record<string, unknown>, retryMs: number): MessageEvent {
-  return new StreamOnlyMessage(JSON.stringify(streamOnly('connected', message, payload)), retryMs);
+export function connectedFrame(message: string, payload: Record<string, unknown>, retryMs: number): string {
+  return formatFrame(JSON.stringify(streamOnly('connected', message, payload)), undefined, retryMs);
 }
 
-export function heartbeatFrame(): MessageEvent {
-  return new StreamOnlyMessage(
-    JSON.stringify(streamOnly('heartbeat', 'Server alive', { timestamp: new Date().toISOString() })),
-  );
+export function heartbeatFrame(): string {
+  return formatFrame(JSON.stringify(streamOnly('heartbeat', 'Server alive', { timestamp: new Date().toISOString() })));
 }
 
-/** A stored event: its database id is the frame's `id:`, the cursor a reconnect resumes from. */
-export function eventFrame(event: JobEvent, json: string = JSON.stringify(event)): MessageEvent {
-  return { id: String(event.id), data: json };
+/** A stored event: its id is the frame's `id:`, the cursor a reconnect resumes from. */
+export function eventFrame(event: JobEvent, json: string = JSON.stringify(event)): string {
+  return formatFrame(json, event.id);
 }
 
-/** The last frame of every stream when the service stops (docs/OPERATIONS.md); the client reconnects with Last-Event-ID. */
-export function shutdownFrame(): MessageEvent {
-  return new StreamOnlyMessage(JSON.stringify(streamOnly('shutdown', 'Server shutting down', {})));
+/** Stream-only notice that retention removed events after the cursor (docs/API.md, "SSE"). */
+export function noticeFrame(notice: object): string {
+  return formatFrame(JSON.stringify(notice));
+}
+
+/** The last frame of every stream when the service stops; the client reconnects with Last-Event-ID. */
+export function shutdownFrame(): string {
+  return formatFrame(JSON.stringify(streamOnly('shutdown', 'Server shutting down', {})));
 }

@@ -1,13 +1,12 @@
-import type { ServerResponse } from 'node:http';
-import { BeforeApplicationShutdown, HttpException, HttpStatus, Injectable, Logger, MessageEvent } from '@nestjs/common';
-import { Observable } from 'rxjs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BeforeApplicationShutdown, HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { OperatorConfig } from '../../config/operator-config';
 import { MetricsService } from '../../metrics/metrics.service';
 import { EventBus } from '../../bus/bus.port';
 import { Store } from '../../store/store.port';
 import { EventFilter, JobEvent, PublishedEvent } from '../../domain/events';
-import { BacklogMonitor } from './backlog-monitor';
-import { StreamOnlyMessage, connectedFrame, eventFrame, heartbeatFrame, shutdownFrame } from './sse-frames';
+import { SseWriter } from './sse-writer';
+import { connectedFrame, eventFrame, heartbeatFrame, noticeFrame, shutdownFrame } from './sse-frames';
 import { historyTruncation } from '../history-truncation';
 
 const REPLAY_PAGE = 500;
@@ -33,10 +32,10 @@ export function matchesFilter(filter: EventFilter, event: JobEvent): boolean {
 }
 
 /**
- * One SSE connection as an Observable of frames for Nest's @Sse(): `connected`, the replay after the
- * cursor, then live events, with heartbeats throughout. The live bus is subscribed before the replay
- * is read; the replay's last page is read and the switch to live made in one synchronous step, and
- * emit() is synchronous too, so no event falls between them; ids at or below the last sent are dropped.
+ * SSE connections, written by our own SseWriter: `connected`, the replay after the cursor, then live
+ * events, with heartbeats throughout. The resume is subscribe first → replay from the store → drop
+ * ids at or below the last one sent, so no event falls between the replay and the live feed, and
+ * nothing relies on the store read and the subscription happening in one tick.
  */
 @Injectable()
 export class SseService implements BeforeApplicationShutdown {
@@ -62,7 +61,8 @@ export class SseService implements BeforeApplicationShutdown {
     return this.open;
   }
 
-  stream(request: StreamRequest, response: ServerResponse): Observable<MessageEvent> {
+  /** Writes the stream to `response` until the client leaves or the service stops. Throws (429) before any byte. */
+  stream(request: StreamRequest, incoming: IncomingMessage, response: ServerResponse): void {
     const { max_backlog: maxBacklog, heartbeat_seconds: heartbeatSeconds, sse_retry_ms: retryMs } = this.config.events;
     const maxPerClient = this.config.security.max_streams_per_client;
     if ((this.openByClient.get(request.client) ?? 0) >= maxPerClient) {
@@ -71,101 +71,91 @@ export class SseService implements BeforeApplicationShutdown {
         HttpStatus.TOO_MANY_REQUESTS,
       );
     }
-    return new Observable<MessageEvent>((subscriber) => {
-      this.open++;
-      this.metrics.streamOpened();
-      this.openByClient.set(request.client, (this.openByClient.get(request.client) ?? 0) + 1);
-      let stopped = false;
-      let isLive = request.cursor === null;
-      let lastSentId = request.cursor ?? 0;
-      const buffered: PublishedEvent[] = [];
-      const backlog = new BacklogMonitor(response, maxBacklog, (pending) => {
-        this.logger.warn(
-          `SSE client too slow: ${pending} frames waiting (max ${maxBacklog}); closing it so it resumes with Last-Event-ID`,
-        );
-        response.destroy();
-      });
-      const send = (frame: MessageEvent): void => {
-        if (stopped) return;
-        backlog.handedOne();
-        subscriber.next(frame);
-      };
-      const sendEvent = (event: JobEvent, json?: string): void => {
-        lastSentId = event.id;
-        send(eventFrame(event, json));
-      };
-
-      send(connectedFrame(request.connectedMessage, request.connectedPayload, retryMs));
-      const closeForShutdown = async (): Promise<void> => {
-        send(shutdownFrame());
-        subscriber.complete();
-        if (response.writableFinished) return;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS);
-          response.once('close', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-      };
-      this.closers.add(closeForShutdown);
-      const unsubscribe = this.bus.subscribe(0, {
-        next: (published) => {
-          // Events that commit while the replay reads the store wait here; ids already replayed are dropped.
-          if (!isLive) buffered.push(published);
-          else if (published.event.id > lastSentId && matchesFilter(request.filter, published.event)) {
-            sendEvent(published.event, published.json);
-          }
-        },
-        // The bus completes when the app shuts down: the stream ends cleanly instead of hanging.
-        complete: () => subscriber.complete(),
-      });
-      const heartbeat = setInterval(() => {
-        this.logger.debug('SSE heartbeat');
-        send(heartbeatFrame());
-      }, heartbeatSeconds * 1000);
-
-      // Pace the replay by what the client reads: a page is read only when it fits under the backlog
-      // limit, so a long history never piles up in memory nor gets a reading client cut off.
-      const lowWater = Math.floor(maxBacklog / 2);
-      const pageSize = Math.max(1, Math.min(REPLAY_PAGE, maxBacklog - lowWater));
-      const replay = async (): Promise<void> => {
-        const truncated = await historyTruncation(this.store, request.filter, lastSentId);
-        if (truncated) send(new StreamOnlyMessage(JSON.stringify(truncated)));
-        while (!stopped) {
-          if (backlog.pending > lowWater) await backlog.waitUntilAtMost(lowWater, () => stopped);
-          if (stopped) return;
-          const page = await this.store.eventsAfter(request.filter, lastSentId, pageSize);
-          for (const event of page) sendEvent(event);
-          if (page.length < pageSize) {
-            for (const { event, json } of buffered.splice(0)) {
-              if (event.id > lastSentId && matchesFilter(request.filter, event)) sendEvent(event, json);
-            }
-            isLive = true;
-            return;
-          }
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-      };
-      if (!isLive) {
-        replay().catch((error: unknown) => {
-          this.logger.error(`SSE replay failed: ${error instanceof Error ? error.message : String(error)}`);
-          subscriber.complete();
-        });
-      }
-
-      return () => {
-        stopped = true;
-        this.closers.delete(closeForShutdown);
-        this.open--;
-        this.metrics.streamClosed();
-        const left = (this.openByClient.get(request.client) ?? 1) - 1;
-        if (left > 0) this.openByClient.set(request.client, left);
-        else this.openByClient.delete(request.client);
-        unsubscribe();
-        clearInterval(heartbeat);
-        backlog.dispose();
-      };
+    const writer = new SseWriter(incoming, response, maxBacklog, (pending) => {
+      this.logger.warn(
+        `SSE client too slow: ${pending} frames waiting (max ${maxBacklog}); closing it so it resumes with Last-Event-ID`,
+      );
     });
+    this.opened(request.client);
+    let isLive = request.cursor === null;
+    let lastSentId = request.cursor ?? 0;
+    const buffered: PublishedEvent[] = [];
+    const sendEvent = (event: JobEvent, json?: string): void => {
+      lastSentId = event.id;
+      writer.write(eventFrame(event, json));
+    };
+    const sendLive = ({ event, json }: PublishedEvent): void => {
+      if (event.id > lastSentId && matchesFilter(request.filter, event)) sendEvent(event, json);
+    };
+
+    writer.open();
+    writer.write(connectedFrame(request.connectedMessage, request.connectedPayload, retryMs));
+    // Subscribed before the replay reads the store: an event committed meanwhile is in the read or in the buffer.
+    const unsubscribe = this.bus.subscribe(0, {
+      next: (published) => (isLive ? sendLive(published) : buffered.push(published)),
+      // The bus completes when the app shuts down: the stream ends cleanly instead of hanging.
+      complete: () => writer.end(),
+    });
+    const heartbeat = setInterval(() => {
+      this.logger.debug('SSE heartbeat');
+      writer.write(heartbeatFrame());
+    }, heartbeatSeconds * 1000);
+    const closeForShutdown = async (): Promise<void> => {
+      writer.write(shutdownFrame());
+      writer.end();
+      if (response.writableFinished || response.destroyed) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS);
+        response.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    };
+    this.closers.add(closeForShutdown);
+    response.once('close', () => {
+      this.closers.delete(closeForShutdown);
+      unsubscribe();
+      clearInterval(heartbeat);
+      this.closed(request.client);
+    });
+
+    // Paced by what the client reads: a page is read only when it fits under the backlog limit, so a
+    // long history never piles up in memory nor gets a reading client cut off.
+    const lowWater = Math.floor(maxBacklog / 2);
+    const pageSize = Math.max(1, Math.min(REPLAY_PAGE, maxBacklog - lowWater));
+    const replay = async (): Promise<void> => {
+      const truncated = await historyTruncation(this.store, request.filter, lastSentId);
+      if (truncated) writer.write(noticeFrame(truncated));
+      while (!writer.closed) {
+        await writer.waitUntilAtMost(lowWater);
+        if (writer.closed) return;
+        const page = await this.store.eventsAfter(request.filter, lastSentId, pageSize);
+        for (const event of page) sendEvent(event);
+        if (page.length < pageSize) break;
+      }
+      for (const published of buffered.splice(0)) sendLive(published);
+      isLive = true;
+    };
+    if (!isLive) {
+      replay().catch((error: unknown) => {
+        this.logger.error(`SSE replay failed: ${error instanceof Error ? error.message : String(error)}`);
+        writer.end();
+      });
+    }
+  }
+
+  private opened(client: string): void {
+    this.open++;
+    this.metrics.streamOpened();
+    this.openByClient.set(client, (this.openByClient.get(client) ?? 0) + 1);
+  }
+
+  private closed(client: string): void {
+    this.open--;
+    this.metrics.streamClosed();
+    const left = (this.openByClient.get(client) ?? 1) - 1;
+    if (left > 0) this.openByClient.set(client, left);
+    else this.openByClient.delete(client);
   }
 }
