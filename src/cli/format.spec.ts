@@ -1,6 +1,5 @@
 import { parseDuration } from './duration';
 import { formatEvent, isFancy, progress } from './format';
-import { SseReader } from './sse-reader';
 
 const EVENT = {
   id: 7,
@@ -44,13 +43,5 @@ describe('jobctl formatting', () => {
     ['5d', null],
   ])('reads the duration %s as %s ms', (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
-  });
-
-  it('reads SSE frames across chunk boundaries, ignoring comments', () => {
-    const frames: { id?: string; data?: string }[] = [];
-    const reader = new SseReader((frame) => frames.push(frame));
-    reader.push('retry: 3000\ndata: {"type":"connected"}\n\n: ping\n\nid: 4');
-    reader.push('2\ndata: {"id":42}\n\n');
-    expect(frames).toEqual([{ data: '{"type":"connected"}' }, { id: '42', data: '{"id":42}' }]);
   });
 });

@@ -1,6 +1,6 @@
 import { ApiClient, ApiError } from './api';
 import { FormatOptions, ServedEvent, formatEvent } from './format';
-import { SseReader } from './sse-reader';
+import { SseParser } from '../common/sse-parser';
 
 export interface WatchOptions extends FormatOptions {
   json: boolean;
@@ -108,7 +108,7 @@ async function streamOnce(
       close();
       resolve();
     }
-    const reader = new SseReader((frame) => {
+    const reader = new SseParser((frame) => {
       if (frame.id === undefined || frame.data === undefined) return;
       handle(JSON.parse(frame.data) as ServedEvent);
       if (isDone()) finish();

@@ -1,14 +1,9 @@
 import http from 'node:http';
+import { SseFrame as ParsedFrame, SseParser } from '../../src/common/sse-parser';
 
-export interface SseFrame {
-  id?: string;
-  retry?: number;
-  event?: string;
-  data?: string;
+export interface SseFrame extends ParsedFrame {
   /** `data` parsed as JSON, when it is JSON. */
   json?: any;
-  /** The frame's raw text, to check which fields it has. */
-  raw: string;
 }
 
 export interface SseClient {
@@ -32,20 +27,13 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
   return new Promise((resolve, reject) => {
     const req = http.get(url, { headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
       const frames: SseFrame[] = [];
-      let buffer = '';
       let body = '';
+      const parser = new SseParser((frame) => frames.push({ ...frame, json: jsonOf(frame.data) }));
       const waiters = new Set<() => void>();
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         body += chunk;
-        buffer += chunk;
-        let index: number;
-        while ((index = buffer.indexOf('\n\n')) >= 0) {
-          const raw = buffer.slice(0, index);
-          buffer = buffer.slice(index + 2);
-          const frame = parseFrame(raw);
-          if (frame) frames.push(frame);
-        }
+        parser.push(chunk);
         for (const wake of waiters) wake();
       });
       const ended = new Promise<void>((done) => {
@@ -94,28 +82,11 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
   });
 }
 
-export function parseFrame(raw: string): SseFrame | null {
-  const text = raw.replace(/^\n+/, '');
-  if (!text.trim()) return null;
-  const frame: SseFrame = { raw: text };
-  const data: string[] = [];
-  for (const line of text.split('\n')) {
-    if (line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'id') frame.id = value;
-    else if (field === 'retry') frame.retry = Number(value);
-    else if (field === 'event') frame.event = value;
-    else if (field === 'data') data.push(value);
+function jsonOf(data: string | undefined): any {
+  if (data === undefined) return undefined;
+  try {
+    return JSON.parse(data);
+  } catch {
+    return undefined;
   }
-  if (data.length > 0) {
-    frame.data = data.join('\n');
-    try {
-      frame.json = JSON.parse(frame.data);
-    } catch {
-      frame.json = undefined;
-    }
-  }
-  return frame.id === undefined && frame.data === undefined && frame.retry === undefined ? null : frame;
 }
