@@ -7,7 +7,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { stringify } from 'yaml';
 import { createApp } from '../src/bootstrap';
 import { STAGES } from '../src/domain/stages';
-import { loadConfig } from '../src/config/config.loader';
+import { deepMerge, loadConfig } from '../src/config/config.loader';
 
 export interface HttpResult {
   status: number;
@@ -46,7 +46,7 @@ export async function startBenchApp(overrides: Record<string, unknown> = {}): Pr
   liveDirs.add(dir);
   const token = 'bench-token-0123456789abcdef';
   const configPath = join(dir, 'operator.yaml');
-  const config = mergeDeep(
+  const config = deepMerge(
     {
       server: { host: '127.0.0.1', port: 0, log_level: 'info' },
       security: {
@@ -138,16 +138,3 @@ export const QUIET_JOBS = {
   pipeline: { runner: 'command', commands: {}, max_concurrent_jobs: 1 },
   gates: { ...NO_GATES, outline: { required: true, auto_approve: false, auto_approve_after_s: null } },
 };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function mergeDeep(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(extra)) {
-    const current = base[key];
-    out[key] = isObject(value) && isObject(current) ? mergeDeep(current, value) : value;
-  }
-  return out;
-}

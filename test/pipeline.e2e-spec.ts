@@ -152,7 +152,7 @@ describe('events.jsonl catch-up at start-up', () => {
     const job = await t.createJob({ slug: 'crash' });
     const emitter = t.app.get(JobLifecycle);
     for (let i = 0; i < 30; i++) await emitter.record(logLine(job.id, i));
-    await t.close();
+    await t.close({ keepDir: true });
     const path = join(t.runsDir, job.id, 'events.jsonl');
     const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);
     // As if the process died after storing the last events, mid-way through writing the first of them.

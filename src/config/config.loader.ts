@@ -124,8 +124,8 @@ function isPlainObject(value: unknown): value is Record<string, any> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** File values win; mappings merge key by key; arrays and scalars replace. */
-function deepMerge(base: Record<string, any>, override: Record<string, any>): Record<string, any> {
+/** `override` wins; mappings merge key by key; arrays and scalars replace (config files, test and bench apps). */
+export function deepMerge(base: Record<string, any>, override: Record<string, any>): Record<string, any> {
   const out: Record<string, any> = { ...base };
   for (const [key, value] of Object.entries(override)) {
     out[key] = isPlainObject(value) && isPlainObject(base[key]) ? deepMerge(base[key], value) : value;

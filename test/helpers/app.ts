@@ -7,7 +7,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { stringify } from 'yaml';
 import { createApp } from '../../src/bootstrap';
-import { loadConfig } from '../../src/config/config.loader';
+import { deepMerge, loadConfig } from '../../src/config/config.loader';
 import { JobEvent } from '../../src/domain/events';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -27,7 +27,8 @@ export interface TestApp {
   createJob: (body?: Record<string, unknown>) => Promise<{ id: string } & Record<string, unknown>>;
   poll: (path: string) => Promise<{ events: JobEvent[]; next_since: number | string; has_more: boolean }>;
   jsonl: (jobId: string) => JobEvent[];
-  close: () => Promise<void>;
+  /** Closes the app and removes its temp dir (keepDir: a test that boots again on it, or reads it after). */
+  close: (options?: { keepDir?: boolean }) => Promise<void>;
 }
 
 /**
@@ -38,7 +39,7 @@ export async function bootTestApp(overrides: Record<string, unknown> = {}, exist
   const dir = existingDir ?? mkdtempSync(join(tmpdir(), 'jobevents-'));
   const token = `test-token-${randomBytes(12).toString('hex')}`;
   const configPath = join(dir, 'operator.yaml');
-  const config = mergeDeep(
+  const config = deepMerge(
     {
       server: { host: '127.0.0.1', port: 0, log_level: 'debug' },
       // Tests create jobs by the dozen; the rate-limit tests turn this back on.
@@ -82,10 +83,11 @@ export async function bootTestApp(overrides: Record<string, unknown> = {}, exist
         .split('\n')
         .filter((line) => line.trim())
         .map((line) => JSON.parse(line) as JobEvent),
-    close: async () => {
+    close: async ({ keepDir = false } = {}) => {
       await app.close();
       // Every log line of every test app: the admin token must be in none of them.
       if (readIfExists(logFile).includes(token)) throw new Error(`The admin token appeared in ${logFile}`);
+      if (!keepDir) removeDir(dir);
     },
   };
 }
@@ -111,13 +113,4 @@ function readIfExists(path: string): string {
   } catch {
     return '';
   }
-}
-
-function mergeDeep(base: Record<string, any>, extra: Record<string, any>): Record<string, any> {
-  const out = { ...base };
-  for (const [key, value] of Object.entries(extra)) {
-    const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-    out[key] = isObject(value) && isObject(base[key]) ? mergeDeep(base[key], value) : value;
-  }
-  return out;
 }
