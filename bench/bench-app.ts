@@ -1,13 +1,8 @@
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import http from 'node:http';
-import { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { stringify } from 'yaml';
-import { createApp } from '../src/bootstrap';
+import { startApp } from '../kit/app';
 import { STAGES } from '../src/domain/stages';
-import { deepMerge, loadConfig } from '../src/config/config.loader';
 
 export interface HttpResult {
   status: number;
@@ -36,36 +31,25 @@ process.once('exit', () => {
 });
 process.once('SIGINT', () => process.exit(130));
 
-/**
- * The real app (createApp, as `npm start` builds it) on a fresh temp dir: a YAML config written
- * there, a real SQLite file in WAL mode, a real runs dir, HTTP on 127.0.0.1 on a free port, and the
- * console lines written synchronously to a file (what `npm start > console.log` does).
- */
+/** The bench's keys over the kit's. */
+const BENCH_CONFIG = {
+  server: { log_level: 'info' },
+  // All SSE subscribers of the bench come from one address.
+  security: { max_streams_per_client: 1000 },
+  // 100,000 events over a handful of jobs: retention's per-job cap must not be what is measured.
+  storage: { max_events_per_job: 10_000_000 },
+};
+
+/** The real app booted by the kit (kit/app.ts) on a fresh temp dir, which close() removes. */
 export async function startBenchApp(overrides: Record<string, unknown> = {}): Promise<BenchApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'jobevents-bench-'));
-  liveDirs.add(dir);
-  const token = 'bench-token-0123456789abcdef';
-  const configPath = join(dir, 'operator.yaml');
-  const config = deepMerge(
-    {
-      server: { host: '127.0.0.1', port: 0, log_level: 'info' },
-      security: {
-        rate_limiting: { enabled: false },
-        // All SSE subscribers of the bench come from one address.
-        max_streams_per_client: 1000,
-      },
-      // 100,000 events over a handful of jobs: retention's per-job cap must not be what is measured.
-      storage: { db_path: join(dir, 'jobs.db'), runs_dir: join(dir, 'runs'), max_events_per_job: 10_000_000 },
-    },
+  const kit = await startApp({
+    token: 'bench-token-0123456789abcdef',
+    config: BENCH_CONFIG,
     overrides,
-  );
-  writeFileSync(configPath, stringify(config));
-  const consoleFd = openSync(join(dir, 'console.log'), 'a');
-  const loaded = loadConfig({ path: configPath, env: { ADMIN_TOKEN: token }, cwd: dir });
-  const app = await createApp(loaded, { logSink: (line) => writeSync(consoleFd, line + '\n') });
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
+    prefix: 'jobevents-bench-',
+  });
+  liveDirs.add(kit.dir);
+  const { app, baseUrl, token, dir } = kit;
   let agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
   const request = (method: string, path: string, body?: unknown) =>
@@ -103,10 +87,8 @@ export async function startBenchApp(overrides: Record<string, unknown> = {}): Pr
     close: async () => {
       agent.destroy();
       try {
-        await app.close();
+        await kit.close();
       } finally {
-        closeSync(consoleFd);
-        rmSync(dir, { recursive: true, force: true });
         liveDirs.delete(dir);
       }
     },

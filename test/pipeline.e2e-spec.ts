@@ -6,7 +6,7 @@ import { JobLifecycle } from '../src/lifecycle/job-lifecycle.service';
 import { Store } from '../src/store/store.port';
 import { EventInput, JobEvent } from '../src/domain/events';
 import { JsonlWriter } from '../src/sinks/jsonl-writer';
-import { TestApp, bootTestApp, removeDir } from './helpers/app';
+import { TestApp, bootTestApp, makeTempDir, removeDir } from './helpers/app';
 import { allEvents, waitForStatus } from './helpers/jobs';
 
 /** A stage_log event of the script stage, as a runner's output line makes. */
@@ -147,12 +147,12 @@ describe('the event pipeline: database, events.jsonl, console, bus', () => {
 
 describe('events.jsonl catch-up at start-up', () => {
   it('appends the lines a crash left out, after a torn last line, so the file equals the database', async () => {
-    let t = await bootTestApp();
-    const dir = t.dir;
+    const dir = makeTempDir();
+    let t = await bootTestApp({}, dir);
     const job = await t.createJob({ slug: 'crash' });
     const emitter = t.app.get(JobLifecycle);
     for (let i = 0; i < 30; i++) await emitter.record(logLine(job.id, i));
-    await t.close({ keepDir: true });
+    await t.close();
     const path = join(t.runsDir, job.id, 'events.jsonl');
     const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);
     // As if the process died after storing the last events, mid-way through writing the first of them.

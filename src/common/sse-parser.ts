@@ -1,60 +1,118 @@
-/** One Server-Sent Events frame as a client sees it. */
+/** One dispatched SSE frame: its data, the fields it carried itself, and its lines as received. */
 export interface SseFrame {
+  /** The `data:` lines joined with `\n` (a frame without any is never dispatched). */
+  data: string;
+  /** This frame's own `id:` (undefined when it had none; the parser's lastEventId persists across frames). */
   id?: string;
-  retry?: number;
+  /** This frame's `event:` (undefined when it had none: an EventSource then reports "message"). */
   event?: string;
-  data?: string;
-  /** The frame's lines as received (comments included), joined with `\n`: which fields it had. */
+  /** This frame's `retry:` in ms, when it carried a valid one (ASCII digits only). */
+  retry?: number;
+  /** The frame's lines, comments included, joined with `\n`: to check which fields it carried. */
   raw: string;
 }
 
+const LF = 0x0a;
+const COLON = 0x3a;
+const SPACE = 0x20;
+const BOM = 0xfeff;
+
 /**
- * Splits an SSE byte stream into frames as chunks arrive, per the EventSource rules: lines end in
- * CRLF, LF or CR (a CR at the end of one chunk and an LF at the start of the next are one line end);
- * `data:` lines join with `\n`; one space after the colon is dropped; `:` lines are comments; a
- * blank line ends a frame, and a frame with no field is not reported. The one parser of `jobctl`,
- * the tests and the bench.
+ * An incremental SSE parser per the WHATWG EventSource rules (html.spec.whatwg.org, "Interpreting an
+ * event stream"): feed it decoded text in chunks of any size, it calls onFrame once per dispatched frame.
+ * Lines end in CRLF, LF or CR, also when a CRLF is split across two chunks; a leading BOM is skipped;
+ * the incomplete frame left at the end of a stream is never dispatched.
  */
 export class SseParser {
-  private buffer = '';
+  private lastId = '';
+  private reconnectMs: number | undefined;
+  private partial = '';
+  private skipLf = false;
+  private started = false;
+  private data: string[] = [];
   private lines: string[] = [];
-  private isAfterCr = false;
+  private id: string | undefined;
+  private event: string | undefined;
+  private frameRetry: number | undefined;
 
   constructor(private readonly onFrame: (frame: SseFrame) => void) {}
 
+  /** The last `id:` seen (an id containing NUL is ignored): what a reconnect sends as Last-Event-ID. */
+  get lastEventId(): string {
+    return this.lastId;
+  }
+
+  /** The last valid `retry:` seen, in ms: the reconnection time a client should use. */
+  get retry(): number | undefined {
+    return this.reconnectMs;
+  }
+
   push(chunk: string): void {
-    let text = chunk;
-    if (this.isAfterCr && text.startsWith('\n')) text = text.slice(1);
-    this.isAfterCr = text.endsWith('\r');
-    this.buffer += text;
-    const parts = this.buffer.split(/\r\n|\r|\n/);
-    this.buffer = parts.pop() as string;
-    for (const line of parts) {
-      if (line === '') this.dispatch();
-      else this.lines.push(line);
+    let start = 0;
+    if (!this.started && chunk.length > 0) {
+      this.started = true;
+      if (chunk.charCodeAt(0) === BOM) start = 1;
+    }
+    // A CR ended the previous chunk: an LF opening this one belongs to the same line end.
+    if (this.skipLf && chunk.length > 0) {
+      this.skipLf = false;
+      if (chunk.charCodeAt(start) === LF) start++;
+    }
+    let cr = chunk.indexOf('\r', start);
+    let lf = chunk.indexOf('\n', start);
+    while (cr >= 0 || lf >= 0) {
+      const end = cr < 0 ? lf : lf < 0 ? cr : Math.min(cr, lf);
+      const line = this.partial === '' ? chunk.slice(start, end) : this.partial + chunk.slice(start, end);
+      this.partial = '';
+      start = end + 1;
+      if (end === cr) {
+        if (start === chunk.length) this.skipLf = true;
+        else if (chunk.charCodeAt(start) === LF) start++;
+        cr = chunk.indexOf('\r', start);
+        if (lf >= 0 && lf < start) lf = chunk.indexOf('\n', start);
+      } else {
+        lf = chunk.indexOf('\n', start);
+      }
+      this.line(line);
+    }
+    this.partial += chunk.slice(start);
+  }
+
+  private line(line: string): void {
+    if (line === '') return this.dispatch();
+    this.lines.push(line);
+    if (line.charCodeAt(0) === COLON) return;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === SPACE) value = value.slice(1);
+    switch (field) {
+      case 'data':
+        this.data.push(value);
+        break;
+      case 'event':
+        this.event = value;
+        break;
+      case 'id':
+        if (!value.includes('\0')) this.id = this.lastId = value;
+        break;
+      case 'retry':
+        if (/^[0-9]+$/.test(value)) this.frameRetry = this.reconnectMs = Number(value);
+        break;
     }
   }
 
   private dispatch(): void {
-    const lines = this.lines;
+    const frame: SseFrame | null =
+      this.data.length === 0 ? null : { data: this.data.join('\n'), raw: this.lines.join('\n') };
+    if (frame && this.id !== undefined) frame.id = this.id;
+    if (frame && this.event !== undefined) frame.event = this.event;
+    if (frame && this.frameRetry !== undefined) frame.retry = this.frameRetry;
+    this.data = [];
     this.lines = [];
-    const frame: SseFrame = { raw: lines.join('\n') };
-    const data: string[] = [];
-    let hasField = false;
-    for (const line of lines) {
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      let value = colon < 0 ? '' : line.slice(colon + 1);
-      if (value.startsWith(' ')) value = value.slice(1);
-      if (field === 'id') frame.id = value;
-      else if (field === 'retry') frame.retry = Number(value);
-      else if (field === 'event') frame.event = value;
-      else if (field === 'data') data.push(value);
-      else continue;
-      hasField = true;
-    }
-    if (data.length > 0) frame.data = data.join('\n');
-    if (hasField) this.onFrame(frame);
+    this.id = undefined;
+    this.event = undefined;
+    this.frameRetry = undefined;
+    if (frame) this.onFrame(frame);
   }
 }

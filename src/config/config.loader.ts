@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { STAGES, isStage } from '../domain/stages';
 import { DEFAULT_ADMIN_TOKEN, DEFAULT_CONFIG_PATH, defaultConfigObject } from './defaults';
 import { GateConfig, OperatorConfig } from './operator-config';
+import { deepMerge, isPlainObject } from './deep-merge';
 
 /** Thrown for a config that must stop start-up; its message is the one line an operator reads. */
 export class ConfigError extends Error {}
@@ -118,17 +119,4 @@ function describe(error: ValidationError, prefix = ''): string {
 function resolveStoragePaths(config: OperatorConfig, cwd: string): void {
   config.storage.db_path = config.storage.db_path === ':memory:' ? ':memory:' : resolve(cwd, config.storage.db_path);
   config.storage.runs_dir = resolve(cwd, config.storage.runs_dir);
-}
-
-function isPlainObject(value: unknown): value is Record<string, any> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** `override` wins; mappings merge key by key; arrays and scalars replace (config files, test and bench apps). */
-export function deepMerge(base: Record<string, any>, override: Record<string, any>): Record<string, any> {
-  const out: Record<string, any> = { ...base };
-  for (const [key, value] of Object.entries(override)) {
-    out[key] = isPlainObject(value) && isPlainObject(base[key]) ? deepMerge(base[key], value) : value;
-  }
-  return out;
 }

@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
-import { stringify } from 'yaml';
-import { createApp } from '../../src/bootstrap';
-import { deepMerge, loadConfig } from '../../src/config/config.loader';
+import { startApp } from '../../kit/app';
 import { JobEvent } from '../../src/domain/events';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -27,35 +24,30 @@ export interface TestApp {
   createJob: (body?: Record<string, unknown>) => Promise<{ id: string } & Record<string, unknown>>;
   poll: (path: string) => Promise<{ events: JobEvent[]; next_since: number | string; has_more: boolean }>;
   jsonl: (jobId: string) => JobEvent[];
-  /** Closes the app and removes its temp dir (keepDir: a test that boots again on it, or reads it after). */
-  close: (options?: { keepDir?: boolean }) => Promise<void>;
+  close: () => Promise<void>;
 }
 
+/** The tests' keys over the kit's: debug level, so request lines reach the log the secrets tests read. */
+const TEST_CONFIG = { server: { log_level: 'debug' }, events: { heartbeat_seconds: 5 } };
+
 /**
- * Boots the real app on a temp dir: a YAML config written there (overrides merged into the shipped
- * keys), a real SQLite file, a real runs dir, a random admin token, console lines into a log file.
+ * Boots the real app with the kit (kit/app.ts) on a temp dir it removes on close, or on `existingDir`,
+ * which it leaves; a random admin token, overrides merged into the shipped keys.
  */
 export async function bootTestApp(overrides: Record<string, unknown> = {}, existingDir?: string): Promise<TestApp> {
-  const dir = existingDir ?? mkdtempSync(join(tmpdir(), 'jobevents-'));
   const token = `test-token-${randomBytes(12).toString('hex')}`;
-  const configPath = join(dir, 'operator.yaml');
-  const config = deepMerge(
-    {
-      server: { host: '127.0.0.1', port: 0, log_level: 'debug' },
-      // Tests create jobs by the dozen; the rate-limit tests turn this back on.
-      security: { rate_limiting: { enabled: false } },
-      storage: { db_path: join(dir, 'jobs.db'), runs_dir: join(dir, 'runs') },
-      events: { heartbeat_seconds: 5 },
-    },
+  const started = await startApp({
+    token,
+    config: TEST_CONFIG,
     overrides,
-  );
-  writeFileSync(configPath, stringify(config));
-  const loaded = loadConfig({ path: configPath, env: { ADMIN_TOKEN: token }, cwd: dir });
-  const logFile = join(dir, 'console.log');
-  const app = await createApp(loaded, { logSink: (line) => appendFileSync(logFile, line + '\n') });
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
+    dir: existingDir,
+    prefix: 'jobevents-',
+    // Every log line of every test app: the admin token must be in none of them.
+    onClosed: ({ logFile }) => {
+      if (readIfExists(logFile).includes(token)) throw new Error(`The admin token appeared in ${logFile}`);
+    },
+  });
+  const { app, baseUrl, dir, logFile, config } = started;
   const auth = { Authorization: `Bearer ${token}` };
   const http = () => request.agent(baseUrl);
   return {
@@ -63,8 +55,8 @@ export async function bootTestApp(overrides: Record<string, unknown> = {}, exist
     baseUrl,
     token,
     dir,
-    runsDir: loaded.config.storage.runs_dir,
-    dbPath: loaded.config.storage.db_path,
+    runsDir: config.storage.runs_dir,
+    dbPath: config.storage.db_path,
     logFile,
     http,
     auth,
@@ -79,17 +71,17 @@ export async function bootTestApp(overrides: Record<string, unknown> = {}, exist
     },
     poll: async (path) => (await http().get(path).set(auth).expect(200)).body,
     jsonl: (jobId) =>
-      readIfExists(join(loaded.config.storage.runs_dir, jobId, 'events.jsonl'))
+      readIfExists(join(config.storage.runs_dir, jobId, 'events.jsonl'))
         .split('\n')
         .filter((line) => line.trim())
         .map((line) => JSON.parse(line) as JobEvent),
-    close: async ({ keepDir = false } = {}) => {
-      await app.close();
-      // Every log line of every test app: the admin token must be in none of them.
-      if (readIfExists(logFile).includes(token)) throw new Error(`The admin token appeared in ${logFile}`);
-      if (!keepDir) removeDir(dir);
-    },
+    close: started.close,
   };
+}
+
+/** A temp dir of the test's own, for apps booted on it again (bootTestApp leaves it; removeDir removes it). */
+export function makeTempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'jobevents-'));
 }
 
 export function removeDir(dir: string): void {
