@@ -222,6 +222,29 @@ describe('SSE streams', () => {
     }
     expect(ids.slice(0, stored.length)).toEqual(stored);
   });
+
+  it('closes a replay that falls more than max_backlog live events behind; the resume loses nothing', async () => {
+    const sse = t.app.get(SseService);
+    await waitFor(() => sse.openStreams === 0, 3000, 'earlier streams to close');
+    const job = await t.createJob();
+    for (let i = 0; i < 20_000; i++) await emitter.record(logLine(job.id, i));
+    const replaying = await stream(`/api/v1/jobs/${job.id}/events/stream?since=0`);
+    await replaying.waitFor((frames) => frames.length >= 1, 5000, 'the connected frame');
+    // More live events than max_backlog (200) commit while 200 pages of history are still to be sent.
+    await Promise.all(Array.from({ length: 400 }, (_, i) => emitter.record(logLine(job.id, 20_000 + i))));
+    await replaying.ended;
+    expect(t.logs()).toContain('SSE replay fell');
+    const seen = replaying.events().map((e) => e.id);
+    const lastSeen = seen.at(-1) ?? 0;
+    const resumed = await stream(`/api/v1/jobs/${job.id}/events/stream`, { 'Last-Event-ID': String(lastSeen) });
+    const lastId = (await t.poll(`/api/v1/events?job_id=${job.id}&limit=1`)).next_since as number;
+    // The newest stored frame is the last one with an id: looking from the end keeps this check cheap.
+    const newestId = (frames: { id?: string }[]) => frames.findLast((frame) => frame.id !== undefined)?.id;
+    await resumed.waitFor((frames) => newestId(frames) === String(lastId), 10000, 'the rest');
+    const ids = [...seen, ...resumed.events().map((e) => e.id)];
+    expectIncreasing(ids);
+    expect(ids).toHaveLength(1 + 20_400);
+  });
 });
 
 /** A client that sends the request and then never reads: the server's writes pile up. */

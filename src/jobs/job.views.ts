@@ -1,26 +1,10 @@
 import { ArtifactRecord, GateRecord, JobAggregate } from '../store/store.port';
 
-export interface GateView {
-  stage: string;
-  required: boolean;
-  approved: boolean | null;
-  by: string | null;
-  at: string | null;
-  notes: string | null;
-  patch: Record<string, unknown> | null;
-  auto_approved: boolean;
-  timeout_seconds: number | null;
-}
+/** A gate as served: the stored record without the timer's internal deadline. */
+export type GateView = Omit<GateRecord, 'auto_approve_at'>;
 
-export interface ArtifactView {
-  stage: string;
-  kind: string;
-  path: string;
-  meta: Record<string, unknown>;
-  created_at: string;
-  size_bytes: number;
-  checksum: string;
-}
+/** An artifact as served: the stored record as it is. */
+export type ArtifactView = ArtifactRecord;
 
 export interface JobView {
   id: string;
@@ -50,10 +34,6 @@ export function toGateView(gate: GateRecord): GateView {
   };
 }
 
-export function toArtifactView(artifact: ArtifactRecord): ArtifactView {
-  return { ...artifact };
-}
-
 /** The one mapping from the stored job to the Job of docs/API.md. */
 export function toJobView(job: JobAggregate): JobView {
   return {
@@ -64,7 +44,7 @@ export function toJobView(job: JobAggregate): JobView {
     stage: job.stage,
     cfg: job.cfg,
     gates: job.gates.map(toGateView),
-    artifacts: job.artifacts.map(toArtifactView),
+    artifacts: job.artifacts,
     created_at: job.created_at,
     updated_at: job.updated_at,
     operator: job.operator,

@@ -92,7 +92,17 @@ export class SseService implements BeforeApplicationShutdown {
     writer.write(connectedFrame(request.connectedMessage, request.connectedPayload, retryMs));
     // Subscribed before the replay reads the store: an event committed meanwhile is in the read or in the buffer.
     const unsubscribe = this.bus.subscribe(0, {
-      next: (published) => (isLive ? sendLive(published) : buffered.push(published)),
+      next: (published) => {
+        if (isLive) return sendLive(published);
+        if (!matchesFilter(request.filter, published.event)) return;
+        buffered.push(published);
+        // Bounded like the socket backlog: a client that cannot keep up resumes later with Last-Event-ID.
+        if (buffered.length > maxBacklog) {
+          this.logger.warn(`SSE replay fell ${buffered.length} live events behind (max ${maxBacklog}); closing it`);
+          buffered.length = 0;
+          writer.close();
+        }
+      },
       // The bus completes when the app shuts down: the stream ends cleanly instead of hanging.
       complete: () => writer.end(),
     });
@@ -133,6 +143,8 @@ export class SseService implements BeforeApplicationShutdown {
         const page = await this.store.eventsAfter(request.filter, lastSentId, pageSize);
         for (const event of page) sendEvent(event);
         if (page.length < pageSize) break;
+        // One page per turn of the event loop: a long history never holds up other requests.
+        await new Promise((resolve) => setImmediate(resolve));
       }
       for (const published of buffered.splice(0)) sendLive(published);
       isLive = true;
