@@ -239,7 +239,10 @@ describe('SSE streams', () => {
     const resumed = await stream(`/api/v1/jobs/${job.id}/events/stream`, { 'Last-Event-ID': String(lastSeen) });
     const lastId = (await t.poll(`/api/v1/events?job_id=${job.id}&limit=1`)).next_since as number;
     // The newest stored frame is the last one with an id: looking from the end keeps this check cheap.
-    const newestId = (frames: { id?: string }[]) => frames.findLast((frame) => frame.id !== undefined)?.id;
+    const newestId = (frames: { id?: string }[]) => {
+      for (let i = frames.length - 1; i >= 0; i--) if (frames[i].id !== undefined) return frames[i].id;
+      return undefined;
+    };
     await resumed.waitFor((frames) => newestId(frames) === String(lastId), 10000, 'the rest');
     const ids = [...seen, ...resumed.events().map((e) => e.id)];
     expectIncreasing(ids);
