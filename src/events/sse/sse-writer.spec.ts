@@ -15,6 +15,26 @@ async function serve(handle: (request: IncomingMessage, writer: SseWriter) => vo
   return { port, overflows, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
+/** A stream whose client sent its request and then stopped reading: the server's writes pile up. */
+async function openPausedStream(maxBacklog: number) {
+  let writer: SseWriter | undefined;
+  const server = await serve((_request, opened) => (writer = opened), maxBacklog);
+  const socket: Socket = connect(server.port, '127.0.0.1');
+  socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+  socket.pause();
+  await new Promise<void>((resolve) => {
+    const check = () => (writer ? resolve() : setTimeout(check, 5));
+    check();
+  });
+  const close = async () => {
+    socket.destroy();
+    await server.close();
+  };
+  return { writer: writer as SseWriter, socket, overflows: server.overflows, close };
+}
+
+const BIG_FRAME = `data: ${'x'.repeat(64 * 1024)}\n\n`;
+
 describe('SseWriter on a real socket', () => {
   it('sends the stream headers, a first empty line, then each frame as written', async () => {
     const server = await serve((_request, writer) => {
@@ -43,55 +63,35 @@ describe('SseWriter on a real socket', () => {
   });
 
   it('holds frames while the client does not read, and drops the connection past the backlog', async () => {
-    let writer: SseWriter | undefined;
-    const server = await serve((_request, opened) => (writer = opened), 50);
-    const socket: Socket = connect(server.port, '127.0.0.1');
+    const { writer, overflows, close } = await openPausedStream(50);
     try {
-      socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
-      socket.pause();
-      await new Promise<void>((resolve) => {
-        const check = () => (writer ? resolve() : setTimeout(check, 5));
-        check();
-      });
-      const big = `data: ${'x'.repeat(64 * 1024)}\n\n`;
-      for (let i = 0; i < 2000 && !writer!.closed; i++) {
-        writer!.write(big);
+      for (let i = 0; i < 2000 && !writer.closed; i++) {
+        writer.write(BIG_FRAME);
         if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
-      expect(writer!.closed).toBe(true);
-      expect(server.overflows).toEqual([51]);
-      expect(writer!.pending).toBe(0);
+      expect(writer.closed).toBe(true);
+      expect(overflows).toEqual([51]);
+      expect(writer.pending).toBe(0);
     } finally {
-      socket.destroy();
-      await server.close();
+      await close();
     }
   });
 
   it('resolves waitUntilAtMost once the client has read the backlog down', async () => {
-    let writer: SseWriter | undefined;
-    const server = await serve((_request, opened) => (writer = opened), 10_000);
-    const socket: Socket = connect(server.port, '127.0.0.1');
+    const { writer, socket, close } = await openPausedStream(10_000);
     try {
-      socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
-      socket.pause();
-      await new Promise<void>((resolve) => {
-        const check = () => (writer ? resolve() : setTimeout(check, 5));
-        check();
-      });
-      const big = `data: ${'x'.repeat(64 * 1024)}\n\n`;
-      for (let i = 0; i < 200 && writer!.pending < 20; i++) {
-        writer!.write(big);
+      for (let i = 0; i < 200 && writer.pending < 20; i++) {
+        writer.write(BIG_FRAME);
         if (i % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
-      expect(writer!.pending).toBeGreaterThanOrEqual(20);
-      const drained = writer!.waitUntilAtMost(0);
+      expect(writer.pending).toBeGreaterThanOrEqual(20);
+      const drained = writer.waitUntilAtMost(0);
       socket.resume();
       await drained;
-      expect(writer!.pending).toBe(0);
-      expect(writer!.closed).toBe(false);
+      expect(writer.pending).toBe(0);
+      expect(writer.closed).toBe(false);
     } finally {
-      socket.destroy();
-      await server.close();
+      await close();
     }
   });
 });

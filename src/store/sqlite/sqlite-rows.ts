@@ -1,22 +1,9 @@
 import { EventType, JobEvent, makeEvent } from '../../domain/events';
-import { JobStatus, Stage } from '../../domain/stages';
+import { Stage } from '../../domain/stages';
 import { ArtifactRecord, GateRecord, JobRecord } from '../store.port';
 
 /** Rows as SQLite returns them, and the one mapping of each to the port's records. */
-export interface JobRow {
-  id: string;
-  seq: number;
-  slug: string;
-  intent: string;
-  status: JobStatus;
-  stage: Stage;
-  cfg: string;
-  operator: string;
-  created_at: string;
-  updated_at: string;
-  started_at: string | null;
-  deadline_at: string | null;
-}
+export type JobRow = Omit<JobRecord, 'cfg'> & { cfg: string };
 
 export interface GateRow {
   job_id: string;
