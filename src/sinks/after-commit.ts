@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { EventBus } from '../bus/bus.port';
 import { JobEvent } from '../domain/events';
 import { MetricsService } from '../metrics/metrics.service';
@@ -26,7 +26,7 @@ const STATELESS = new Set(['stage_log']);
  * A sink that throws is logged and skipped; the ones after it still run.
  */
 @Injectable()
-export class AfterCommit implements OnModuleInit {
+export class AfterCommit implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('events');
   private readonly sinks: { name: string; deliver: (commit: Commit) => void }[] = [
     { name: 'events.jsonl', deliver: ({ events }) => events.forEach((published) => this.jsonl.append(published)) },
@@ -72,6 +72,11 @@ export class AfterCommit implements OnModuleInit {
         this.logger.error(`The ${sink.name} sink failed: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+  }
+
+  /** The files under way are written before the store closes (it shuts down after this module). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.settled();
   }
 
   /** Resolves once every file write under way has finished (shutdown, tests). */

@@ -29,14 +29,14 @@ export class SqliteStore extends Store {
   unitOfWork<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.connection.exclusive(async () => {
       const { db } = this.connection;
-      db.exec('BEGIN IMMEDIATE');
+      this.statements.get('BEGIN IMMEDIATE').run();
       const tx = new SqliteTx(this.statements, this.clock);
       let result: T;
       try {
         result = await work(tx);
-        db.exec('COMMIT');
+        this.statements.get('COMMIT').run();
       } catch (error) {
-        if (db.inTransaction) db.exec('ROLLBACK');
+        if (db.inTransaction) this.statements.get('ROLLBACK').run();
         throw error;
       }
       const commit = tx.committed();
