@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { isJobId } from '../common/job-id.pipe';
 import { clip } from '../common/text';
@@ -32,11 +32,11 @@ export class EventStreamsService {
     return this.polling.poll({ filter, cursor: parseCursor(query.since), limit: parseLimit(query.limit) });
   }
 
-  /** Checks the query and the job (JSON 400/404 before any stream byte), then streams. */
+  /** Checks the query and the job, then opens the stream; any refusal comes before the first byte. */
   async stream(
     query: RawEventQuery,
     lastEventId: string | undefined,
-    connection: { request: IncomingMessage; response: ServerResponse; client: string },
+    connection: { response: ServerResponse; client: string },
     jobId?: string,
   ): Promise<void> {
     const filter = await this.filterOf(query, jobId);
@@ -46,7 +46,7 @@ export class EventStreamsService {
       parseEventId(query.last_event_id, 'last_event_id') ??
       (await this.cursorId(query.since));
     const scope = filter.jobId ? `job ${filter.jobId}` : 'global';
-    this.sse.stream(
+    await this.sse.stream(
       {
         client: connection.client,
         filter,
@@ -55,7 +55,6 @@ export class EventStreamsService {
           filter.jobId && jobId ? `Connected to job ${jobId} event stream` : `Connected to ${scope} event stream`,
         connectedPayload: { job_id: filter.jobId ?? null, operator: 'admin' },
       },
-      connection.request,
       connection.response,
     );
   }

@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Controller, Get, Headers, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { JobIdPipe } from '../common/job-id.pipe';
@@ -26,18 +26,18 @@ export class JobEventsController {
     return this.streams.poll(query, jobId);
   }
 
+  /** @Res(): the stream writes its own response (sse/sse-writer.ts); errors before it starts are JSON. */
   @Get('stream')
   @AcceptsQueryToken()
   @ApiEventStream("A job's events over SSE: replay after the cursor, then live")
-  stream(
+  async stream(
     @Param('id', JobIdPipe) jobId: string,
     @Query() query: RawEventQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() request: Request,
-    // Taken so that Nest leaves the response to the stream's writer.
-    @Res() _response: Response,
+    @Res() response: Response,
   ): Promise<void> {
-    return this.streams.stream(query, lastEventId, connectionOf(request), jobId);
+    await this.streams.stream(query, lastEventId, connectionOf(request, response), jobId);
   }
 }
 
@@ -57,19 +57,16 @@ export class GlobalEventsController {
   @Get('stream')
   @AcceptsQueryToken()
   @ApiEventStream("All jobs' events over SSE")
-  stream(
+  async stream(
     @Query() query: RawEventQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() request: Request,
-    // Taken so that Nest leaves the response to the stream's writer.
-    @Res() _response: Response,
+    @Res() response: Response,
   ): Promise<void> {
-    return this.streams.stream(query, lastEventId, connectionOf(request));
+    await this.streams.stream(query, lastEventId, connectionOf(request, response));
   }
 }
 
-/** The raw request and response the stream writes to (the handler never returns a value for Nest to send). */
-function connectionOf(request: Request): { request: IncomingMessage; response: ServerResponse; client: string } {
-  if (!request.res) throw new NotFoundException('No response to stream to');
-  return { request, response: request.res, client: request.ip ?? request.socket.remoteAddress ?? 'unknown' };
+function connectionOf(request: Request, response: Response): { response: ServerResponse; client: string } {
+  return { response, client: request.ip ?? request.socket.remoteAddress ?? 'unknown' };
 }

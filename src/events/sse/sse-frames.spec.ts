@@ -1,36 +1,41 @@
 import { makeEvent } from '../../domain/events';
-import { connectedFrame, eventFrame, formatFrame, heartbeatFrame, shutdownFrame } from './sse-frames';
+import { connectedFrame, eventFrame, formatFrame, heartbeatFrame, shutdownFrame, truncationFrame } from './sse-frames';
 
 describe('SSE frames', () => {
-  it('gives stored events their database id as the id: line', () => {
+  it('gives stored events their database id', () => {
     const event = makeEvent(42, 'job', 'ts', 'job_created', null, 'queued', 'm', {});
-    expect(eventFrame(event)).toBe(`id: 42\ndata: ${JSON.stringify(event)}\n\n`);
+    const json = JSON.stringify(event);
+    expect(eventFrame(event)).toEqual({ id: 42, data: json });
+    expect(formatFrame(eventFrame(event))).toBe(`id: 42\ndata: ${json}\n\n`);
   });
 
-  it.each([
-    ['heartbeat', heartbeatFrame(), 'Server alive'],
-    ['shutdown', shutdownFrame(), 'Server shutting down'],
-  ])('writes the %s frame with no id: and no event: line', (type, frame, message) => {
-    expect(frame).toMatch(/^data: \{.*\}\n\n$/);
-    expect(JSON.parse(frame.slice('data: '.length))).toMatchObject({ type, message, stage: null, status: null });
-  });
-
-  it('starts with the retry hint and the connected frame, without an id', () => {
-    const frame = connectedFrame('Connected to job j event stream', { job_id: 'j', operator: 'admin' }, 3000);
-    expect(frame.startsWith('retry: 3000\ndata: {')).toBe(true);
-    expect(frame).not.toContain('id: ');
-    expect(JSON.parse(frame.slice('retry: 3000\ndata: '.length))).toMatchObject({
-      type: 'connected',
-      payload: { job_id: 'j', operator: 'admin' },
+  it('writes stream-only frames without an id line', () => {
+    const text = formatFrame(heartbeatFrame());
+    expect(text).toMatch(/^data: \{.*\}\n\n$/);
+    expect(JSON.parse(text.slice('data: '.length))).toMatchObject({
+      type: 'heartbeat',
+      event_type: 'heartbeat',
+      message: 'Server alive',
+      stage: null,
+      status: null,
     });
+    expect(formatFrame(shutdownFrame())).toMatch(/^data: \{"ts":.*"type":"shutdown".*\}\n\n$/);
+    const notice = { type: 'history_truncated' as const, job_id: null, oldest_id: 7, message: 'm' };
+    expect(formatFrame(truncationFrame(notice))).toBe(`data: ${JSON.stringify(notice)}\n\n`);
   });
 
-  it.each([
-    ['one line', 'a', 'data: a\n\n'],
-    ['LF', 'a\nb', 'data: a\ndata: b\n\n'],
-    ['CRLF', 'a\r\nb', 'data: a\ndata: b\n\n'],
-    ['CR', 'a\rb', 'data: a\ndata: b\n\n'],
-  ])('splits data with %s into one data: line per line', (_name, data, expected) => {
-    expect(formatFrame(data)).toBe(expected);
+  it('starts with the retry hint and the connected frame', () => {
+    const frame = connectedFrame('Connected to job j event stream', { job_id: 'j', operator: 'admin' }, 3000);
+    const text = formatFrame(frame);
+    expect(text.startsWith('retry: 3000\ndata: {')).toBe(true);
+    expect(text).not.toMatch(/^(id|event):/m);
+    expect(JSON.parse(frame.data)).toMatchObject({ type: 'connected', payload: { job_id: 'j', operator: 'admin' } });
+  });
+
+  it('orders the fields as id, retry, data and splits data on every line break', () => {
+    expect(formatFrame({ id: 3, retry: 10, data: 'a\nb\r\nc\rd' })).toBe(
+      'id: 3\nretry: 10\ndata: a\ndata: b\ndata: c\ndata: d\n\n',
+    );
+    expect(formatFrame({ data: '' })).toBe('data: \n\n');
   });
 });

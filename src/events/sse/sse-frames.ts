@@ -1,6 +1,14 @@
 import { JobEvent } from '../../domain/events';
+import { HistoryTruncated } from '../history-truncation';
 
-/** A frame that is never stored: no `id:` line, so Last-Event-ID always names the last stored event. */
+/** One frame on the wire: only stored events have an `id`, so Last-Event-ID always names a stored event. */
+export interface SseFrame {
+  id?: number;
+  retry?: number;
+  data: string;
+}
+
+/** The body of a frame that is never stored (docs/API.md, "SSE"). */
 export interface StreamOnlyFrame {
   ts: string;
   timestamp: string;
@@ -12,39 +20,55 @@ export interface StreamOnlyFrame {
   payload: Record<string, unknown>;
 }
 
-function streamOnly(type: StreamOnlyFrame['type'], message: string, payload: Record<string, unknown>): StreamOnlyFrame {
+/** What a stream's body starts with, before the first frame (Nest's SseStream wrote the same). */
+export const STREAM_PREAMBLE = '\n';
+
+/**
+ * A frame's text as Nest's SseStream wrote it: `id:`, then `retry:`, then one `data:` line per line of
+ * data, then a blank line. No `event:` field on any frame, so `EventSource.onmessage` sees them all.
+ */
+export function formatFrame(frame: SseFrame): string {
+  let text = frame.id === undefined ? '' : `id: ${frame.id}\n`;
+  if (frame.retry !== undefined) text += `retry: ${frame.retry}\n`;
+  for (const line of frame.data.split(/\r\n|\r|\n/)) text += `data: ${line}\n`;
+  return text + '\n';
+}
+
+function streamOnly(type: StreamOnlyFrame['type'], message: string, payload: Record<string, unknown>): string {
   const ts = new Date().toISOString();
-  return { ts, timestamp: ts, type, event_type: type, stage: null, status: null, message, payload };
+  const body: StreamOnlyFrame = {
+    ts,
+    timestamp: ts,
+    type,
+    event_type: type,
+    stage: null,
+    status: null,
+    message,
+    payload,
+  };
+  return JSON.stringify(body);
 }
 
-/** The text of one frame: optional `id:` and `retry:` lines, then `data:` (one per line of text), then a blank line. */
-export function formatFrame(data: string, id?: number, retryMs?: number): string {
-  let frame = id !== undefined ? `id: ${id}\n` : '';
-  if (retryMs !== undefined) frame += `retry: ${retryMs}\n`;
-  for (const line of data.split(/\r\n|\r|\n/)) frame += `data: ${line}\n`;
-  return frame + '\n';
+/** The first frame: the reconnect hint and `connected`. */
+export function connectedFrame(message: string, payload: Record<string, unknown>, retryMs: number): SseFrame {
+  return { retry: retryMs, data: streamOnly('connected', message, payload) };
 }
 
-/** The first frame: the reconnect hint and `connected`. No `event:` field on any frame, so onmessage sees all. */
-export function connectedFrame(message: string, payload: Record<string, unknown>, retryMs: number): string {
-  return formatFrame(JSON.stringify(streamOnly('connected', message, payload)), undefined, retryMs);
+export function heartbeatFrame(): SseFrame {
+  return { data: streamOnly('heartbeat', 'Server alive', { timestamp: new Date().toISOString() }) };
 }
 
-export function heartbeatFrame(): string {
-  return formatFrame(JSON.stringify(streamOnly('heartbeat', 'Server alive', { timestamp: new Date().toISOString() })));
+/** A stored event: its database id is the frame's `id:`, the cursor a reconnect resumes from. */
+export function eventFrame(event: JobEvent, json: string = JSON.stringify(event)): SseFrame {
+  return { id: event.id, data: json };
 }
 
-/** A stored event: its id is the frame's `id:`, the cursor a reconnect resumes from. */
-export function eventFrame(event: JobEvent, json: string = JSON.stringify(event)): string {
-  return formatFrame(json, event.id);
-}
-
-/** Stream-only notice that retention removed events after the cursor (docs/API.md, "SSE"). */
-export function noticeFrame(notice: object): string {
-  return formatFrame(JSON.stringify(notice));
+/** Sent first on a resume from before events that retention removed (docs/API.md, "SSE"). */
+export function truncationFrame(notice: HistoryTruncated): SseFrame {
+  return { data: JSON.stringify(notice) };
 }
 
 /** The last frame of every stream when the service stops; the client reconnects with Last-Event-ID. */
-export function shutdownFrame(): string {
-  return formatFrame(JSON.stringify(streamOnly('shutdown', 'Server shutting down', {})));
+export function shutdownFrame(): SseFrame {
+  return { data: streamOnly('shutdown', 'Server shutting down', {}) };
 }

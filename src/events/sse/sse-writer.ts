@@ -1,53 +1,49 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { STREAM_PREAMBLE, SseFrame, formatFrame } from './sse-frames';
 
-/** Headers of every stream: the ones the reference's clients and proxies expect (docs/API.md, "SSE"). */
-const STREAM_HEADERS = {
+/** The headers Nest's SseStream sent, in its order, so clients and proxies see no difference. */
+export const SSE_HEADERS = {
   'Content-Type': 'text/event-stream',
   Connection: 'keep-alive',
   'Cache-Control': 'private, no-cache, no-store, must-revalidate, max-age=0, no-transform',
   Pragma: 'no-cache',
   Expire: '0',
-  // nginx and other proxies pass each frame on at once instead of buffering the response.
   'X-Accel-Buffering': 'no',
-};
+} as const;
+
+export interface SseWriterOptions {
+  /** Frames that may wait for a client that does not read before its connection is destroyed. */
+  maxBacklog: number;
+  /** Told once, just before a client is cut off for not reading. */
+  onOverflow?: (pending: number) => void;
+}
 
 /**
- * One SSE response. Frames go straight to the socket while it takes them; once `write()` says the
- * socket is full, frames wait here until `drain`, and past `maxBacklog` waiting frames the
- * connection is dropped (the client reconnects with Last-Event-ID and loses nothing), so a client
- * that does not read never costs unbounded memory.
+ * One SSE response, written straight to Node's ServerResponse. Frames go to the socket while it takes
+ * them; once `write()` reports a full buffer they wait here, in order, until 'drain'. Past `maxBacklog`
+ * waiting frames the connection is destroyed: the client reconnects with Last-Event-ID and loses
+ * nothing, and the memory a client that does not read can hold stays bounded.
  */
 export class SseWriter {
   private readonly waiting: string[] = [];
-  private readonly drainListeners = new Set<() => void>();
-  private isBlocked = false;
+  private blocked = false;
+  private ending = false;
   private isClosed = false;
+  private readonly closeCallbacks: (() => void)[] = [];
+  private readonly drainWaiters: { frames: number; resolve: () => void }[] = [];
 
   constructor(
-    request: IncomingMessage,
     private readonly response: ServerResponse,
-    private readonly maxBacklog: number,
-    private readonly onOverflow: (pending: number) => void,
+    private readonly options: SseWriterOptions,
   ) {
-    request.socket.setKeepAlive(true);
-    request.socket.setNoDelay(true);
-    request.socket.setTimeout(0);
+    // 'close' comes when the client leaves, the connection is destroyed, or the ended response is sent.
+    response.once('close', () => this.markClosed());
     response.on('drain', () => this.flush());
-    response.once('close', () => {
-      this.isClosed = true;
-      this.waiting.length = 0;
-      this.notifyDrain();
-    });
+    // The client may have left while the request was still being checked.
+    if (response.destroyed || response.req.socket.destroyed) this.markClosed();
   }
 
-  /** Sends the status line and headers now, so the client knows the stream is open. */
-  open(): void {
-    this.response.writeHead(200, STREAM_HEADERS);
-    this.response.flushHeaders();
-    this.response.write('\n');
-  }
-
-  /** Frames handed over that have not reached the socket yet. */
+  /** Frames waiting for the client to read (not counting what the socket has already taken). */
   get pending(): number {
     return this.waiting.length;
   }
@@ -56,53 +52,86 @@ export class SseWriter {
     return this.isClosed;
   }
 
-  write(frame: string): void {
+  /** Status, headers and socket options as Nest's @Sse() set them; a HEAD request ends here. */
+  open(): void {
     if (this.isClosed) return;
-    if (this.isBlocked) {
-      this.waiting.push(frame);
-      if (this.waiting.length > this.maxBacklog) {
-        const pending = this.waiting.length;
-        this.close();
-        this.onOverflow(pending);
-      }
-      return;
-    }
-    if (!this.response.write(frame)) this.isBlocked = true;
+    const socket = this.response.req.socket;
+    socket.setKeepAlive(true);
+    socket.setNoDelay(true);
+    socket.setTimeout(0);
+    // Headers set earlier (security headers, CORS) go first, as Nest passed them on the same way.
+    this.response.writeHead(this.response.statusCode, { ...this.response.getHeaders(), ...SSE_HEADERS });
+    this.response.flushHeaders();
+    this.write(STREAM_PREAMBLE);
+    if (this.response.req.method === 'HEAD') this.end();
   }
 
-  /** Resolves once at most `frames` wait here (or the stream closed). */
+  send(frame: SseFrame): void {
+    if (this.isClosed || this.ending) return;
+    this.write(formatFrame(frame));
+  }
+
+  /** Resolves once at most `frames` wait (at once if they already do), or the connection is gone. */
   waitUntilAtMost(frames: number): Promise<void> {
-    if (this.pending <= frames || this.isClosed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.pending > frames && !this.isClosed) return;
-        this.drainListeners.delete(check);
-        resolve();
-      };
-      this.drainListeners.add(check);
-    });
+    if (this.isClosed || this.waiting.length <= frames) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push({ frames, resolve }));
   }
 
+  /** Ends the response once the frames that wait have been written; later frames are dropped. */
   end(): void {
-    if (!this.isClosed && !this.response.writableEnded) this.response.end();
+    if (this.isClosed || this.ending) return;
+    this.ending = true;
+    if (this.waiting.length === 0) this.response.end();
   }
 
-  /** Drops the connection at once (a client too slow to read). */
-  close(): void {
-    this.isClosed = true;
-    this.waiting.length = 0;
-    this.response.destroy();
+  /** Calls `callback` once the connection is gone or the response is over (at once if it already is). */
+  onClose(callback: () => void): void {
+    if (this.isClosed) callback();
+    else this.closeCallbacks.push(callback);
+  }
+
+  private write(text: string): void {
+    if (this.blocked) {
+      this.waiting.push(text);
+      if (this.waiting.length > this.options.maxBacklog) this.overflow();
+    } else if (!this.response.write(text)) {
+      this.blocked = true;
+    }
   }
 
   private flush(): void {
-    this.isBlocked = false;
-    while (this.waiting.length > 0 && !this.isBlocked) {
-      if (!this.response.write(this.waiting.shift() as string)) this.isBlocked = true;
+    if (this.isClosed) return;
+    this.blocked = false;
+    let written = 0;
+    while (written < this.waiting.length && !this.blocked) {
+      this.blocked = !this.response.write(this.waiting[written++]);
     }
-    this.notifyDrain();
+    this.waiting.splice(0, written);
+    this.wakeWaiters();
+    if (this.ending && this.waiting.length === 0) this.response.end();
   }
 
-  private notifyDrain(): void {
-    for (const listener of [...this.drainListeners]) listener();
+  private overflow(): void {
+    this.options.onOverflow?.(this.waiting.length);
+    this.response.destroy();
+    this.markClosed();
+  }
+
+  private wakeWaiters(): void {
+    for (let i = this.drainWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.drainWaiters[i];
+      if (this.isClosed || this.waiting.length <= waiter.frames) {
+        this.drainWaiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  }
+
+  private markClosed(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.waiting.length = 0;
+    this.wakeWaiters();
+    for (const callback of this.closeCallbacks.splice(0)) callback();
   }
 }

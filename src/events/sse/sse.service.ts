@@ -1,13 +1,13 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { BeforeApplicationShutdown, HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { OperatorConfig } from '../../config/operator-config';
 import { MetricsService } from '../../metrics/metrics.service';
 import { EventBus } from '../../bus/bus.port';
 import { Store } from '../../store/store.port';
 import { EventFilter, JobEvent, PublishedEvent } from '../../domain/events';
+import { HistoryTruncated, historyTruncation } from '../history-truncation';
+import { connectedFrame, eventFrame, heartbeatFrame, shutdownFrame, truncationFrame } from './sse-frames';
 import { SseWriter } from './sse-writer';
-import { connectedFrame, eventFrame, heartbeatFrame, noticeFrame, shutdownFrame } from './sse-frames';
-import { historyTruncation } from '../history-truncation';
 
 const REPLAY_PAGE = 500;
 /** How long a stream's last frames may take to flush at shutdown. */
@@ -32,17 +32,17 @@ export function matchesFilter(filter: EventFilter, event: JobEvent): boolean {
 }
 
 /**
- * SSE connections, written by our own SseWriter: `connected`, the replay after the cursor, then live
- * events, with heartbeats throughout. The resume is subscribe first → replay from the store → drop
- * ids at or below the last one sent, so no event falls between the replay and the live feed, and
- * nothing relies on the store read and the subscription happening in one tick.
+ * One SSE connection per call: `connected`, the replay after the cursor, then live events, with
+ * heartbeats throughout (docs/API.md, "SSE"). The bus is subscribed before the store is read and live
+ * events wait while the replay runs; every id at or below the last one sent is dropped, so the switch
+ * to live loses nothing and repeats nothing however long each read takes.
  */
 @Injectable()
 export class SseService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('events');
   private open = 0;
   private readonly openByClient = new Map<string, number>();
-  /** Ends each open stream with a shutdown frame; resolves once its response is finished. */
+  /** Ends each open stream with a shutdown frame; resolves once its response is over. */
   private readonly closers = new Set<() => Promise<void>>();
 
   constructor(
@@ -61,113 +61,137 @@ export class SseService implements BeforeApplicationShutdown {
     return this.open;
   }
 
-  /** Writes the stream to `response` until the client leaves or the service stops. Throws (429) before any byte. */
-  stream(request: StreamRequest, incoming: IncomingMessage, response: ServerResponse): void {
-    const { max_backlog: maxBacklog, heartbeat_seconds: heartbeatSeconds, sse_retry_ms: retryMs } = this.config.events;
-    const maxPerClient = this.config.security.max_streams_per_client;
-    if ((this.openByClient.get(request.client) ?? 0) >= maxPerClient) {
-      throw new HttpException(
-        `Too many open event streams: at most ${maxPerClient} per client; close one first`,
-        HttpStatus.TOO_MANY_REQUESTS,
-      );
+  /** Resolves once the stream is open; a refusal (429) rejects before any byte, so the filter answers JSON. */
+  async stream(request: StreamRequest, response: ServerResponse): Promise<void> {
+    const release = this.claim(request.client);
+    const { max_backlog: maxBacklog } = this.config.events;
+    try {
+      const truncated =
+        request.cursor === null ? null : await historyTruncation(this.store, request.filter, request.cursor);
+      const writer = new SseWriter(response, {
+        maxBacklog,
+        onOverflow: (pending) =>
+          this.logger.warn(
+            `SSE client too slow: ${pending} frames waiting (max ${maxBacklog}); closing it so it resumes with Last-Event-ID`,
+          ),
+      });
+      writer.open();
+      this.run(request, writer, truncated, release);
+    } catch (error) {
+      release();
+      throw error;
     }
-    const writer = new SseWriter(incoming, response, maxBacklog, (pending) => {
-      this.logger.warn(
-        `SSE client too slow: ${pending} frames waiting (max ${maxBacklog}); closing it so it resumes with Last-Event-ID`,
-      );
-    });
-    this.opened(request.client);
-    let isLive = request.cursor === null;
+  }
+
+  private run(request: StreamRequest, writer: SseWriter, notice: HistoryTruncated | null, release: () => void): void {
+    const { max_backlog: maxBacklog, heartbeat_seconds: heartbeatSeconds, sse_retry_ms: retryMs } = this.config.events;
     let lastSentId = request.cursor ?? 0;
-    const buffered: PublishedEvent[] = [];
+    let live = request.cursor === null;
+    let stopped = false;
+    let buffered: PublishedEvent[] = [];
+    let bufferDropped = false;
+    writer.send(connectedFrame(request.connectedMessage, request.connectedPayload, retryMs));
+    if (notice) writer.send(truncationFrame(notice));
     const sendEvent = (event: JobEvent, json?: string): void => {
       lastSentId = event.id;
-      writer.write(eventFrame(event, json));
+      writer.send(eventFrame(event, json));
     };
-    const sendLive = ({ event, json }: PublishedEvent): void => {
-      if (event.id > lastSentId && matchesFilter(request.filter, event)) sendEvent(event, json);
+    const deliver = ({ event, json }: PublishedEvent): void => {
+      if (event.id > lastSentId) sendEvent(event, json);
     };
-
-    writer.open();
-    writer.write(connectedFrame(request.connectedMessage, request.connectedPayload, retryMs));
-    // Subscribed before the replay reads the store: an event committed meanwhile is in the read or in the buffer.
     const unsubscribe = this.bus.subscribe(0, {
       next: (published) => {
-        if (isLive) return sendLive(published);
-        if (!matchesFilter(request.filter, published.event)) return;
-        buffered.push(published);
-        // Bounded like the socket backlog: a client that cannot keep up resumes later with Last-Event-ID.
-        if (buffered.length > maxBacklog) {
-          this.logger.warn(`SSE replay fell ${buffered.length} live events behind (max ${maxBacklog}); closing it`);
-          buffered.length = 0;
-          writer.close();
+        if (stopped || !matchesFilter(request.filter, published.event)) return;
+        if (live) deliver(published);
+        else if (buffered.push(published) > maxBacklog) {
+          // Every published event is stored first (bus.port.ts): past a bound, the replay reads them instead.
+          buffered = [];
+          bufferDropped = true;
         }
       },
-      // The bus completes when the app shuts down: the stream ends cleanly instead of hanging.
-      complete: () => writer.end(),
+      // The bus completes when the app shuts down: the stream ends cleanly instead of hanging. Deferred,
+      // as a bus already complete calls this inside subscribe().
+      complete: () => queueMicrotask(() => end()),
     });
     const heartbeat = setInterval(() => {
       this.logger.debug('SSE heartbeat');
-      writer.write(heartbeatFrame());
+      writer.send(heartbeatFrame());
     }, heartbeatSeconds * 1000);
-    const closeForShutdown = async (): Promise<void> => {
-      writer.write(shutdownFrame());
+    const stop = (): void => {
+      if (stopped) return;
+      stopped = true;
+      this.closers.delete(closeForShutdown);
+      unsubscribe();
+      clearInterval(heartbeat);
+      release();
+    };
+    const end = (): void => {
+      stop();
       writer.end();
-      if (response.writableFinished || response.destroyed) return;
+    };
+    const closeForShutdown = async (): Promise<void> => {
+      writer.send(shutdownFrame());
+      end();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS);
-        response.once('close', () => {
+        writer.onClose(() => {
           clearTimeout(timer);
           resolve();
         });
       });
     };
     this.closers.add(closeForShutdown);
-    response.once('close', () => {
-      this.closers.delete(closeForShutdown);
-      unsubscribe();
-      clearInterval(heartbeat);
-      this.closed(request.client);
-    });
+    writer.onClose(stop);
+    if (live || stopped) return;
 
-    // Paced by what the client reads: a page is read only when it fits under the backlog limit, so a
-    // long history never piles up in memory nor gets a reading client cut off.
+    // Pace the replay by what the client reads: a page is read only when it fits under the backlog
+    // limit, so a long history never piles up in memory nor gets a reading client cut off.
     const lowWater = Math.floor(maxBacklog / 2);
     const pageSize = Math.max(1, Math.min(REPLAY_PAGE, maxBacklog - lowWater));
     const replay = async (): Promise<void> => {
-      const truncated = await historyTruncation(this.store, request.filter, lastSentId);
-      if (truncated) writer.write(noticeFrame(truncated));
-      while (!writer.closed) {
+      for (;;) {
         await writer.waitUntilAtMost(lowWater);
-        if (writer.closed) return;
+        if (stopped) return;
+        bufferDropped = false;
         const page = await this.store.eventsAfter(request.filter, lastSentId, pageSize);
+        if (stopped) return;
         for (const event of page) sendEvent(event);
-        if (page.length < pageSize) break;
-        // One page per turn of the event loop: a long history never holds up other requests.
+        if (page.length < pageSize && !bufferDropped) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
-      for (const published of buffered.splice(0)) sendLive(published);
-      isLive = true;
+      live = true;
+      const waiting = buffered;
+      buffered = [];
+      for (const published of waiting) deliver(published);
     };
-    if (!isLive) {
-      replay().catch((error: unknown) => {
-        this.logger.error(`SSE replay failed: ${error instanceof Error ? error.message : String(error)}`);
-        writer.end();
-      });
-    }
+    replay().catch((error: unknown) => {
+      this.logger.error(`SSE replay failed: ${error instanceof Error ? error.message : String(error)}`);
+      end();
+    });
   }
 
-  private opened(client: string): void {
+  /** Counts a stream against the open total and its client's cap; the returned release runs once. */
+  private claim(client: string): () => void {
+    const maxPerClient = this.config.security.max_streams_per_client;
+    const count = this.openByClient.get(client) ?? 0;
+    if (count >= maxPerClient) {
+      throw new HttpException(
+        `Too many open event streams: at most ${maxPerClient} per client; close one first`,
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+    this.openByClient.set(client, count + 1);
     this.open++;
     this.metrics.streamOpened();
-    this.openByClient.set(client, (this.openByClient.get(client) ?? 0) + 1);
-  }
-
-  private closed(client: string): void {
-    this.open--;
-    this.metrics.streamClosed();
-    const left = (this.openByClient.get(client) ?? 1) - 1;
-    if (left > 0) this.openByClient.set(client, left);
-    else this.openByClient.delete(client);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.open--;
+      this.metrics.streamClosed();
+      const left = (this.openByClient.get(client) ?? 1) - 1;
+      if (left > 0) this.openByClient.set(client, left);
+      else this.openByClient.delete(client);
+    };
   }
 }
