@@ -2,7 +2,7 @@ import { EventInput, JobEvent } from '../domain/events';
 import { JobStatus } from '../domain/stages';
 import { Command, Transition, transitionFor } from '../domain/transitions';
 import { JobNotFound } from '../domain/errors';
-import { JobChanges, JobRecord, StoreTx } from '../store/store.port';
+import { JobChanges, JobState, StoreTx } from '../store/store.port';
 
 /**
  * One command's unit of work: the job read inside the transaction, the table's row for the command,
@@ -11,7 +11,7 @@ import { JobChanges, JobRecord, StoreTx } from '../store/store.port';
 export class JobCommand {
   private constructor(
     readonly tx: StoreTx,
-    readonly job: JobRecord,
+    readonly job: JobState,
     readonly transition: Transition,
     private readonly now: string,
   ) {}

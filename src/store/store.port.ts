@@ -41,6 +41,9 @@ export interface ArtifactRecord {
   checksum: string;
 }
 
+/** What a unit of work reads of a job: its state, without the brief (the hot path reads this per log line). */
+export type JobState = Pick<JobRecord, 'id' | 'slug' | 'status' | 'stage' | 'started_at' | 'deadline_at'>;
+
 /** A job with its gates (in stage order) and artifacts (in creation order). */
 export interface JobAggregate extends JobRecord {
   gates: GateRecord[];
@@ -56,7 +59,7 @@ export type GateDecision = Pick<GateRecord, 'approved' | 'by' | 'at' | 'notes' |
 
 /** The writes of one unit of work. Every method runs inside its transaction. */
 export interface StoreTx {
-  job(jobId: string): Promise<JobRecord | null>;
+  job(jobId: string): Promise<JobState | null>;
   gate(jobId: string, stage: Stage): Promise<GateRecord | null>;
   insertJob(job: NewJob, gates: readonly NewGate[]): Promise<void>;
   updateJob(jobId: string, changes: JobChanges): Promise<void>;
@@ -66,7 +69,7 @@ export interface StoreTx {
   /** Stores the event: the store assigns its id and a `ts` that never goes back as ids grow. */
   appendEvent(input: EventInput): Promise<JobEvent>;
   /** The oldest queued job (creation order) not in `skip`, now leased to `owner` until `until`. */
-  claimNextQueued(owner: string, until: string, now: string, skip: readonly string[]): Promise<JobRecord | null>;
+  claimNextQueued(owner: string, until: string, now: string, skip: readonly string[]): Promise<JobState | null>;
 }
 
 /** What a unit of work committed: its events (with their JSON, serialized once) and the gates it decided. */

@@ -6,13 +6,15 @@ import {
   GateDecision,
   GateRecord,
   JobChanges,
-  JobRecord,
+  JobState,
   NewGate,
   NewJob,
   StoreTx,
 } from '../store.port';
-import { GateRow, JOB_COLUMNS, JobRow, toGate, toJob } from './sqlite-rows';
+import { GateRow, toGate } from './sqlite-rows';
 import { StatementCache } from './statement-cache';
+
+const STATE_COLUMNS = 'id, slug, status, stage, started_at, deadline_at';
 
 /** Event timestamps that never go back as ids grow, so a time cursor can be found by a binary search over ids. */
 export class MonotonicClock {
@@ -35,9 +37,10 @@ export class SqliteTx implements StoreTx {
     private readonly clock: MonotonicClock,
   ) {}
 
-  async job(jobId: string): Promise<JobRecord | null> {
-    const row = this.statements.get(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`).get(jobId) as JobRow | undefined;
-    return row ? toJob(row) : null;
+  async job(jobId: string): Promise<JobState | null> {
+    return (
+      (this.statements.get(`SELECT ${STATE_COLUMNS} FROM jobs WHERE id = ?`).get(jobId) as JobState | undefined) ?? null
+    );
   }
 
   async gate(jobId: string, stage: Stage): Promise<GateRecord | null> {
@@ -133,19 +136,19 @@ export class SqliteTx implements StoreTx {
     return event;
   }
 
-  async claimNextQueued(owner: string, until: string, now: string, skip: readonly string[]): Promise<JobRecord | null> {
+  async claimNextQueued(owner: string, until: string, now: string, skip: readonly string[]): Promise<JobState | null> {
     // A queued job runs nowhere: any lease it still carries is a leftover, so the oldest one is free.
     const row = this.statements
       .get(
-        `SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'queued' AND id NOT IN (SELECT value FROM json_each(?))
+        `SELECT ${STATE_COLUMNS} FROM jobs WHERE status = 'queued' AND id NOT IN (SELECT value FROM json_each(?))
          ORDER BY seq ASC LIMIT 1`,
       )
-      .get(JSON.stringify(skip)) as JobRow | undefined;
+      .get(JSON.stringify(skip)) as JobState | undefined;
     if (!row) return null;
     this.statements
       .get('UPDATE jobs SET lease_owner = ?, lease_expires_at = ?, updated_at = ? WHERE id = ?')
       .run(owner, until, now, row.id);
-    return toJob(row);
+    return row;
   }
 
   /** What this unit of work committed, read once the transaction is done. */
