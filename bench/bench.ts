@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { QUIET_JOBS, createJobs, startBenchApp } from './bench-app';
-import { fillTo, measureEmit, storedEvents } from './emit';
+import { fillTo, measureEmit, measureEmitOneByOne, storedEvents } from './emit';
 import { measureEndToEnd } from './e2e';
 import { measurePolling, measureTimestampPolling } from './polling';
 import { SseResult, measureSse } from './sse';
@@ -82,6 +82,11 @@ async function main(): Promise<void> {
       `emit(): ${thousands(emit.eventsPerS)} events/s — ${thousands(emit.events)} stage_log events over ${SIZES.jobs} jobs ` +
         `in ${round(emit.seconds)} s (SQLite row + events.jsonl + console line to a file + bus) ` +
         `[target ≥ ${thousands(TARGETS.emitPerS)}: ${verdict(emit.eventsPerS >= TARGETS.emitPerS)}]`,
+    );
+    const oneByOne = await measureEmitOneByOne(bench, jobIds, SIZES.emit / 5);
+    console.log(
+      `emit() one by one, each awaited (context): ${thousands(oneByOne.eventsPerS)} events/s — ` +
+        `${thousands(oneByOne.events)} events, one transaction each`,
     );
 
     const fill = await fillTo(bench, jobIds, SIZES.stored);

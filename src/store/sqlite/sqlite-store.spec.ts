@@ -58,6 +58,29 @@ describe('SqliteStore on a real file', () => {
     expect(commits).toEqual([]);
   });
 
+  it('lets units asked for together share a transaction, rolling back only the one that throws', async () => {
+    const results = await Promise.allSettled([
+      store.unitOfWork((tx) => tx.insertJob(newJob(id(11)), [])),
+      store.unitOfWork(async (tx) => {
+        await tx.insertJob(newJob(id(12)), []);
+        await tx.appendEvent(JobEvents.created(id(12), 'slug', 'admin'));
+        throw new Error('this one only');
+      }),
+      store.unitOfWork(async (tx) => {
+        await tx.insertJob(newJob(id(13)), []);
+        await tx.appendEvent(JobEvents.created(id(13), 'slug', 'admin'));
+      }),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect([await store.jobExists(id(11)), await store.jobExists(id(12)), await store.jobExists(id(13))]).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    expect(commits.flatMap((commit) => commit.events.map(({ event }) => event.job_id))).toEqual([id(13)]);
+    expect((await store.eventsAfter({}, 0, 10)).map((event) => event.job_id)).toEqual([id(13)]);
+  });
+
   it('never lets a read see the rows of a unit still open: the read waits for it to end', async () => {
     let read: Promise<boolean> | undefined;
     await expect(

@@ -1,20 +1,19 @@
-import { Logger } from '@nestjs/common';
 import { EventFilter, JobEvent } from '../../domain/events';
 import { ACTIVE_STATUSES, JobStatus, TERMINAL_STATUSES } from '../../domain/stages';
 import { CommitListener, DueGate, JobAggregate, Store, StoreTx } from '../store.port';
 import { ExclusiveConnection, openSqlite } from './sqlite-connection';
 import { ArtifactRow, EventRow, GateRow, JOB_COLUMNS, JobRow, toArtifact, toEvent, toGate, toJob } from './sqlite-rows';
-import { MonotonicClock, SqliteTx } from './sqlite-tx';
+import { MonotonicClock } from './sqlite-tx';
 import { StatementCache } from './statement-cache';
+import { UnitBatches } from './unit-batches';
 
 const IN_LIST = 'SELECT value FROM json_each(?)';
 
 /** The embedded store: one SQLite file through better-sqlite3 (docs/ARCHITECTURE.md, "Store"). */
 export class SqliteStore extends Store {
-  private readonly logger = new Logger('database');
   private readonly connection: ExclusiveConnection;
   private readonly statements: StatementCache;
-  private readonly clock: MonotonicClock;
+  private readonly batches: UnitBatches;
   private listener: CommitListener = () => undefined;
 
   constructor(path: string) {
@@ -23,30 +22,16 @@ export class SqliteStore extends Store {
     this.statements = new StatementCache(this.connection.db);
     const last = this.statements.get('SELECT ts FROM events ORDER BY id DESC LIMIT 1').get() as
       { ts: string } | undefined;
-    this.clock = new MonotonicClock(Date.parse(last?.ts ?? '') || 0);
+    this.batches = new UnitBatches(
+      this.connection,
+      this.statements,
+      new MonotonicClock(Date.parse(last?.ts ?? '') || 0),
+      () => this.listener,
+    );
   }
 
   unitOfWork<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.connection.exclusive(async () => {
-      const { db } = this.connection;
-      this.statements.get('BEGIN IMMEDIATE').run();
-      const tx = new SqliteTx(this.statements, this.clock);
-      let result: T;
-      try {
-        result = await work(tx);
-        this.statements.get('COMMIT').run();
-      } catch (error) {
-        if (db.inTransaction) this.statements.get('ROLLBACK').run();
-        throw error;
-      }
-      const commit = tx.committed();
-      try {
-        this.listener(commit);
-      } catch (error) {
-        this.logger.error(`After-commit listener failed: ${error instanceof Error ? error.stack : String(error)}`);
-      }
-      return result;
-    });
+    return this.batches.run(work);
   }
 
   onCommit(listener: CommitListener): void {

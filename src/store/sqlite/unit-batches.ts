@@ -1,0 +1,94 @@
+import { Logger } from '@nestjs/common';
+import { Commit, CommitListener, StoreTx } from '../store.port';
+import { ExclusiveConnection } from './sqlite-connection';
+import { MonotonicClock, SqliteTx } from './sqlite-tx';
+import { StatementCache } from './statement-cache';
+
+/** The most units of work one transaction carries. */
+const MAX_BATCH = 256;
+
+interface QueuedUnit {
+  work: (tx: StoreTx) => Promise<unknown>;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: units of work asked for while one runs share its transaction, each in a savepoint
+ * of its own, so a burst of them (a stage printing lines) pays for one commit instead of one each.
+ * A unit that throws is rolled back to its savepoint alone; the others still commit. Each unit's
+ * promise settles only after the commit, and the commit listener hears of the units in order, so
+ * nothing is published that is not stored. A unit asked for when none runs commits on its own.
+ */
+export class UnitBatches {
+  private readonly logger = new Logger('database');
+  private readonly queued: QueuedUnit[] = [];
+  private isDraining = false;
+
+  constructor(
+    private readonly connection: ExclusiveConnection,
+    private readonly statements: StatementCache,
+    private readonly clock: MonotonicClock,
+    private readonly listener: () => CommitListener,
+  ) {}
+
+  run<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push({ work, resolve: resolve as (result: unknown) => void, reject });
+      if (!this.isDraining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.isDraining = true;
+    try {
+      // One batch per turn of the connection: reads asked for meanwhile get it between two batches.
+      while (this.queued.length > 0) await this.connection.exclusive(() => this.runBatch());
+    } finally {
+      this.isDraining = false;
+    }
+  }
+
+  private async runBatch(): Promise<void> {
+    const committed: { unit: QueuedUnit; result: unknown; commit: Commit }[] = [];
+    let current: QueuedUnit | undefined;
+    try {
+      this.statement('BEGIN IMMEDIATE');
+      while (committed.length < MAX_BATCH && this.queued.length > 0) {
+        current = this.queued.shift() as QueuedUnit;
+        this.statement('SAVEPOINT unit');
+        const tx = new SqliteTx(this.statements, this.clock);
+        try {
+          const result = await current.work(tx);
+          // What the unit decided, read before the next unit can change it.
+          committed.push({ unit: current, result, commit: tx.committed() });
+          this.statement('RELEASE unit');
+        } catch (error) {
+          this.statement('ROLLBACK TO unit');
+          this.statement('RELEASE unit');
+          current.reject(error);
+        }
+        current = undefined;
+      }
+      this.statement('COMMIT');
+    } catch (error) {
+      // The transaction itself failed (busy, disk full): none of its units is stored.
+      if (this.connection.db.inTransaction) this.statement('ROLLBACK');
+      for (const unit of [...committed.map((entry) => entry.unit), ...(current ? [current] : [])]) unit.reject(error);
+      return;
+    }
+    const listener = this.listener();
+    for (const { unit, result, commit } of committed) {
+      try {
+        listener(commit);
+      } catch (error) {
+        this.logger.error(`After-commit listener failed: ${error instanceof Error ? error.stack : String(error)}`);
+      }
+      unit.resolve(result);
+    }
+  }
+
+  private statement(sql: string): void {
+    this.statements.get(sql).run();
+  }
+}
