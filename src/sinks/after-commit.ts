@@ -8,8 +8,11 @@ import { DecisionFiles } from './decision-files';
 import { JsonlWriter } from './jsonl-writer';
 import { StateFiles } from './state-files';
 
-/** Events that change nothing state.json shows (a stage's output line). */
-const STATELESS = new Set(['stage_log']);
+/**
+ * Events that are no transition (docs/OPERATIONS.md, "Files on disk": state.json is rewritten on
+ * every transition): a stage's output line, and an artifact, which the stage's own outcome follows.
+ */
+const STATELESS = new Set(['stage_log', 'artifact_created']);
 
 /**
  * Every effect of an event, in one list, run for each committed unit of work in commit (= id)
