@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { clip } from '../common/text';
 import { ConflictError, InvalidInputError, JobNotFound, NotFoundError } from '../domain/errors';
 import { GateEvents, JobEvents } from '../domain/event-catalog';
 import { Stage, nextStage, stageIndex } from '../domain/stages';
@@ -42,7 +43,7 @@ export class GateLifecycle {
     const job = await this.store.job(jobId);
     if (!job) throw new JobNotFound(jobId);
     const gate = job.gates.find((candidate) => candidate.stage === rawStage);
-    if (!gate) throw new NotFoundError(`Gate '${String(rawStage).slice(0, 200)}' not found for job ${jobId}`);
+    if (!gate) throw new NotFoundError(`Gate '${clip(String(rawStage))}' not found for job ${jobId}`);
     return { job, gate };
   }
 
