@@ -4,6 +4,7 @@ import { JobLifecycle } from '../src/lifecycle/job-lifecycle.service';
 import { EventInput } from '../src/domain/events';
 import { SseService } from '../src/events/sse/sse.service';
 import { TestApp, bootTestApp, removeDir, waitFor } from './helpers/app';
+import { allEvents } from './helpers/jobs';
 import { SseClient, openSse } from './helpers/sse';
 
 /** A stage_log event of the script stage, as a runner's output line makes. */
@@ -213,13 +214,7 @@ describe('SSE streams', () => {
     const lastId = (await t.poll(`/api/v1/events?job_id=${job.id}&limit=1`)).next_since as number;
     await resumed.waitFor((frames) => frames.some((f) => f.id === String(lastId)), 10000, 'the whole history');
     const ids = resumed.events().map((e) => e.id);
-    const stored: number[] = [];
-    for (let since = 0; ;) {
-      const page = await t.poll(`/api/v1/jobs/${job.id}/events?since=${since}&limit=1000`);
-      stored.push(...page.events.map((e) => e.id));
-      if (!page.has_more) break;
-      since = page.next_since as number;
-    }
+    const stored = (await allEvents(t, job.id)).map((event) => event.id);
     expect(ids.slice(0, stored.length)).toEqual(stored);
   });
 
@@ -241,13 +236,7 @@ describe('SSE streams', () => {
     await replaying.waitFor((frames) => newestId(frames) === String(lastId), 10000, 'every event');
     const ids = replaying.events().map((e) => e.id);
     expectIncreasing(ids);
-    const stored: number[] = [];
-    for (let since = 0; ;) {
-      const page = await t.poll(`/api/v1/jobs/${job.id}/events?since=${since}&limit=1000`);
-      stored.push(...page.events.map((e) => e.id));
-      if (!page.has_more) break;
-      since = page.next_since as number;
-    }
+    const stored = (await allEvents(t, job.id)).map((event) => event.id);
     expect(ids).toEqual(stored);
   });
 });

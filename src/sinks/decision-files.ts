@@ -11,14 +11,15 @@ export class DecisionFiles {
   /** A gate set back to pending (resume without a patch) keeps the file of the decision it had. */
   write(jobId: string, gate: GateRecord): void {
     if (gate.approved === null) return;
-    writeJsonAtomic(this.paths.gateDecisionFile(jobId, gate.stage), {
-      stage: gate.stage,
-      approved: gate.approved,
-      by: gate.by,
-      at: gate.at,
-      notes: gate.notes,
-      patch: gate.patch,
-      auto_approved: gate.auto_approved,
+    const { stage, approved, by, at, notes, patch, auto_approved } = gate;
+    writeJsonAtomic(this.paths.gateDecisionFile(jobId, stage), {
+      stage,
+      approved,
+      by,
+      at,
+      notes,
+      patch,
+      auto_approved,
     });
   }
 }
