@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestApp, bootTestApp, removeDir, waitFor } from './helpers/app';
 import { NO_GATES, allEvents, milestones, waitForStatus } from './helpers/jobs';
@@ -14,7 +14,11 @@ function isAlive(pid: number): boolean {
 
 describe('the command runner', () => {
   let t: TestApp;
+  const saved = { ADMIN_TOKEN: process.env.ADMIN_TOKEN, DATABASE_URL: process.env.DATABASE_URL };
   beforeAll(async () => {
+    // Secrets in the service's own environment, as `ADMIN_TOKEN=… npm start` puts them there.
+    process.env.ADMIN_TOKEN = 'token-from-the-environment-0123456789';
+    process.env.DATABASE_URL = 'postgres://jobs:secret-pw@127.0.0.1/jobevents';
     t = await bootTestApp({
       gates: NO_GATES,
       pipeline: {
@@ -27,7 +31,9 @@ describe('the command runner', () => {
           script: 'if [ "$JOB_SLUG" = "sleeps" ]; then echo $$ > "$RUN_DIR/pid"; sleep 30; fi; true',
           storyboard: 'sleep 30 & echo "left a child behind"',
           assemble: 'if [ "$JOB_SLUG" = "slow" ]; then sleep 30; fi; true',
+          audio: 'if [ "$JOB_SLUG" = "env" ]; then env; echo "leaked: $(cat "$RUN_DIR/../../leak.txt")"; fi; true',
         },
+        command_env: { EXTRA_VAR: 'from-config' },
         stage_timeouts: { assemble: 0.01 },
       },
     });
@@ -35,6 +41,33 @@ describe('the command runner', () => {
   afterAll(async () => {
     await t.close();
     removeDir(t.dir);
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  it('gives stage commands an allow-listed environment and masks the admin token in their output', async () => {
+    writeFileSync(join(t.dir, 'leak.txt'), t.token);
+    const job = await t.createJob({ slug: 'env' });
+    await waitForStatus(t, job.id, ['completed']);
+    const lines = (await allEvents(t, job.id))
+      .filter((e) => e.type === 'stage_log' && e.stage === 'audio')
+      .map((e) => String(e.payload.line));
+    expect(lines).toEqual(
+      expect.arrayContaining(['JOB_SLUG=env', 'STAGE=audio', 'EXTRA_VAR=from-config', 'leaked: ***']),
+    );
+    expect(lines.some((line) => line.startsWith('PATH='))).toBe(true);
+    const names = lines.filter((line) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(line)).map((line) => line.split('=')[0]);
+    expect(names).not.toContain('ADMIN_TOKEN');
+    expect(names).not.toContain('DATABASE_URL');
+    const everything =
+      JSON.stringify(await allEvents(t, job.id)) + readFileSync(join(t.runsDir, job.id, 'events.jsonl'), 'utf8');
+    for (const secret of [t.token, 'token-from-the-environment-0123456789', 'secret-pw']) {
+      expect(everything).not.toContain(secret);
+    }
+    const config = await t.http().get('/api/v1/config/operator').set(t.auth).expect(200);
+    expect(config.body.pipeline.command_env).toEqual({ EXTRA_VAR: '***' });
   });
 
   it('turns output lines into stage_log events and registers files written to ARTIFACTS_DIR', async () => {

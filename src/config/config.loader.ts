@@ -91,6 +91,16 @@ export function validateConfig(plain: Record<string, any>, path: string): Operat
       throw new ConfigError(`Invalid config ${path}: pipeline.commands.${stage} must be a command line`);
     }
   }
+  const commandEnv = plain.pipeline.command_env;
+  if (!isPlainObject(commandEnv))
+    throw new ConfigError(`Invalid config ${path}: pipeline.command_env must be a mapping`);
+  for (const [name, value] of Object.entries(commandEnv)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || typeof value !== 'string') {
+      throw new ConfigError(
+        `Invalid config ${path}: pipeline.command_env.${name} must be a variable name with a string value`,
+      );
+    }
+  }
   const config = plainToInstance(OperatorConfig, plain);
   config.gates = Object.fromEntries(
     Object.entries(plain.gates).map(([stage, gate]) => [stage, plainToInstance(GateConfig, gate)]),

@@ -70,6 +70,7 @@ export function defaultConfigObject(): Record<string, unknown> {
       runner: 'simulate',
       simulate: { stage_seconds: 1 },
       commands: {},
+      command_env: {},
     },
     events: { heartbeat_seconds: 5, sse_retry_ms: 3000, max_backlog: 10000 },
     ui: { enabled: false, port: 7860, share: false, debug: false, features: {} },

@@ -94,6 +94,8 @@ export class PipelineConfig {
   @IsIn(['simulate', 'command']) runner: 'simulate' | 'command';
   @ValidateNested() @Type(() => SimulateConfig) simulate: SimulateConfig;
   @IsObject() commands: Partial<Record<Stage, string>>;
+  /** Variables stage commands get besides the allow-listed ones; checked in the loader (names and string values). */
+  @IsObject() command_env: Record<string, string>;
 }
 
 export class EventsConfig {

@@ -19,10 +19,17 @@ export class ConfigReportService {
     private readonly health: HealthService,
   ) {}
 
-  /** The running config without any token: the default token is left out, not masked. */
+  /**
+   * The running config without any token: the default token is left out, not masked, and the values
+   * of pipeline.command_env (a pipeline's own keys, often) are shown as ***.
+   */
   sanitized(): Record<string, unknown> {
-    const copy = JSON.parse(JSON.stringify(this.config)) as { security: Record<string, unknown> };
+    const copy = JSON.parse(JSON.stringify(this.config)) as {
+      security: Record<string, unknown>;
+      pipeline: { command_env: Record<string, string> };
+    };
     delete copy.security.default_token;
+    for (const name of Object.keys(copy.pipeline.command_env)) copy.pipeline.command_env[name] = '***';
     return { ...copy, source: { path: this.source.path, loaded_from_file: this.source.loadedFromFile } };
   }
 

@@ -5,7 +5,14 @@ import { Stage } from '../../domain/stages';
 import { LineLimiter, LineSplitter } from './line-splitter';
 import { StageAborted, StageContext, StageFailure, StageResult, StageRunner } from './stage-runner';
 
+/** What a stage command inherits from the service's environment: nothing that could hold a secret. */
+const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TZ'];
+
 export interface CommandRunnerOptions {
+  /** pipeline.command_env: set for every stage command. */
+  env?: Record<string, string>;
+  /** Values masked as *** in output lines before they become events (the admin token). */
+  secrets?: string[];
   maxLineLength?: number;
   maxLinesPerSecond?: number;
   /** How long a process group gets after SIGTERM before SIGKILL. */
@@ -22,6 +29,8 @@ export class CommandRunner implements StageRunner {
   private readonly maxLineLength: number;
   private readonly maxLinesPerSecond: number;
   private readonly killGraceMs: number;
+  private readonly env: Record<string, string>;
+  private readonly secrets: string[];
 
   constructor(
     private readonly commands: Partial<Record<Stage, string>>,
@@ -30,6 +39,11 @@ export class CommandRunner implements StageRunner {
     this.maxLineLength = options.maxLineLength ?? 4000;
     this.maxLinesPerSecond = options.maxLinesPerSecond ?? 200;
     this.killGraceMs = options.killGraceMs ?? 1000;
+    const inherited = INHERITED_ENV.flatMap((name) =>
+      process.env[name] === undefined ? [] : [[name, process.env[name]]],
+    );
+    this.env = { ...Object.fromEntries(inherited), ...(options.env ?? {}) };
+    this.secrets = (options.secrets ?? []).filter((secret) => secret.length > 0);
   }
 
   async run(context: StageContext): Promise<StageResult> {
@@ -46,14 +60,21 @@ export class CommandRunner implements StageRunner {
     return { artifacts, result: { exit_code: exitCode, lines } };
   }
 
+  private mask(line: string): string {
+    let masked = line;
+    for (const secret of this.secrets) masked = masked.split(secret).join('***');
+    return masked;
+  }
+
   private execute(command: string, context: StageContext): Promise<{ exitCode: number; lines: number }> {
     return new Promise((resolve, reject) => {
       const child = spawn('/bin/sh', ['-c', command], {
         cwd: context.runDir,
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
+        // An allow-list, not process.env: the service's secrets (ADMIN_TOKEN, a database URL) stay with it.
         env: {
-          ...process.env,
+          ...this.env,
           JOB_ID: context.jobId,
           JOB_SLUG: context.slug,
           STAGE: context.stage,
@@ -65,7 +86,7 @@ export class CommandRunner implements StageRunner {
       let lastStderr = '';
       const limiter = new LineLimiter(this.maxLinesPerSecond, this.maxLineLength, (stream, line) => {
         lines++;
-        context.log(stream, line);
+        context.log(stream, this.mask(line));
       });
       const splitters = {
         stdout: new LineSplitter((line) => limiter.line('stdout', line)),
