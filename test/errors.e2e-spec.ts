@@ -216,6 +216,26 @@ describe('bad input gets a clear 4xx with detail, never a 5xx', () => {
       401,
       'Missing bearer token',
     ],
+    [
+      'a body nested 4,000 levels deep',
+      () => ({
+        method: 'post',
+        path: '/api/v1/jobs',
+        raw: '{"slug":"deep","intent":"x","brief":' + '['.repeat(4000) + ']'.repeat(4000) + '}',
+      }),
+      400,
+      'nested deeper than 64 levels',
+    ],
+    [
+      'a patch nested 4,000 levels deep',
+      () => ({
+        method: 'post',
+        path: `/api/v1/jobs/${jobId}/approve`,
+        raw: '{"stage":"script","patch":' + '{"a":'.repeat(4000) + '1' + '}'.repeat(4000) + '}',
+      }),
+      400,
+      'nested deeper than 64 levels',
+    ],
     ['a path with broken percent-encoding', () => ({ method: 'get', path: '/api/v1/jobs/%FF' }), 400, ''],
     ['an unknown route under /api/v1', () => ({ method: 'get', path: '/api/v1/nope' }), 404, 'Cannot GET'],
     ['an unknown route outside /api/v1', () => ({ method: 'get', path: '/nope/at/all' }), 404, 'Cannot GET'],

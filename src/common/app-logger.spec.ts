@@ -46,4 +46,16 @@ describe('AppLogger', () => {
     expect(lines[1]).toContain('access_token=***&x=1');
     expect(lines[2]).toContain('Bearer ***');
   });
+
+  it.each([
+    ['/jobs?access%5Ftoken=abc123', '/jobs?access%5Ftoken=***'],
+    ['/jobs?since=1&%61ccess%5ftoken=abc123&x=1', '/jobs?since=1&%61ccess%5ftoken=***&x=1'],
+    ['/jobs?ACCESS%5FTOKEN=abc123', '/jobs?ACCESS%5FTOKEN=***'],
+    ['/jobs?other%5Fkey=abc123', '/jobs?other%5Fkey=abc123'],
+    ['/jobs?bad%zz=abc123', '/jobs?bad%zz=abc123'],
+  ])('masks a percent-encoded access_token key: %s', (url, expected) => {
+    const { logger, lines } = capture('info');
+    logger.log(`GET ${url}`, 'api');
+    expect(lines[0]).toContain(expected);
+  });
 });

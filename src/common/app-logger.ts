@@ -9,6 +9,19 @@ const NEST_CHATTER = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplore
 
 export type LineSink = (line: string) => void;
 
+/** A `key=value` pair of a query string whose key has a percent escape. */
+const ENCODED_PAIR = /([^\s?&;"'=]*%[^\s?&;"'=]*)=([^&\s"']+)/g;
+
+function maskEncodedTokenKey(pair: string, key: string): string {
+  let decoded = key;
+  try {
+    decoded = decodeURIComponent(key);
+  } catch {
+    // Not valid percent-encoding: Express would not decode it either.
+  }
+  return decoded.toLowerCase() === 'access_token' ? `${key}=***` : pair;
+}
+
 /**
  * The one console logger: `<ISO time> [<tag>] <LEVEL>: <message>`, honouring server.log_level,
  * with every known secret (and any bearer or access_token value) redacted from every line.
@@ -39,7 +52,9 @@ export class AppLogger implements LoggerService {
     let out = text;
     for (const secret of this.secrets) out = out.split(secret).join('***');
     // Any other credential-looking value too (a wrong token someone pasted is still somebody's token).
-    return out.replace(/(access_token=)[^&\s"']+/gi, '$1***').replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1***');
+    out = out.replace(/(access_token=)[^&\s"']+/gi, '$1***').replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1***');
+    // The same key percent-encoded (`access%5Ftoken=`): Express decodes it and takes it as the token.
+    return out.includes('%') ? out.replace(ENCODED_PAIR, maskEncodedTokenKey) : out;
   }
 
   log(message: unknown, context?: string): void {

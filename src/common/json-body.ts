@@ -12,13 +12,37 @@ interface BodyParserError {
   message?: string;
 }
 
-/** Express's JSON parser, with its errors turned into HTTP errors whose detail a client can act on. */
+/** Deeper than this, a body is refused: validation walks it recursively, and no request of the API nests so. */
+export const MAX_BODY_DEPTH = 64;
+
+/**
+ * Express's JSON parser, with its errors turned into HTTP errors whose detail a client can act on,
+ * and bodies nested deeper than MAX_BODY_DEPTH refused before anything walks them.
+ */
 export function jsonBody(limit: string): RequestHandler {
   const parse = express.json({ limit });
   return (request: Request, response: Response, next: NextFunction) =>
-    parse(request, response, (error?: unknown) =>
-      next(error ? toHttpError(error as BodyParserError, limit) : undefined),
-    );
+    parse(request, response, (error?: unknown) => {
+      if (error) return next(toHttpError(error as BodyParserError, limit));
+      if (depthOf(request.body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
+        return next(new BadRequestException(`Request body nested deeper than ${MAX_BODY_DEPTH} levels`));
+      }
+      next();
+    });
+}
+
+/** How deep arrays and objects nest in `value`, counted without recursion and only up to `cap` + 1. */
+export function depthOf(value: unknown, cap: number): number {
+  let deepest = 0;
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop() as [unknown, number];
+    if (typeof node !== 'object' || node === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > cap) return deepest;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 function toHttpError(error: BodyParserError, limit: string): HttpException {
