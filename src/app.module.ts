@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { InstanceLock } from './common/instance-lock';
 import { LoadedConfig } from './config/config.loader';
 import { BusModule } from './bus/bus.module';
 import { ConfigModule } from './config/config.module';
@@ -17,9 +18,12 @@ import { StoreModule } from './store/store.module';
 
 @Module({})
 export class AppModule {
-  static register(loaded: LoadedConfig): DynamicModule {
+  static register(loaded: LoadedConfig, lock?: InstanceLock): DynamicModule {
     return {
       module: AppModule,
+      global: true,
+      providers: lock ? [{ provide: InstanceLock, useValue: lock }] : [],
+      exports: lock ? [InstanceLock] : [],
       imports: [
         ConfigModule.forRoot(loaded),
         ScheduleModule.forRoot(),

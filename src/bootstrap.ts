@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { AppLogger, LineSink } from './common/app-logger';
+import { InstanceLock } from './common/instance-lock';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { jsonBody } from './common/json-body';
 import { serveOpenApi } from './common/openapi';
@@ -27,12 +29,21 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
   const { config } = loaded;
   const logger = new AppLogger(config.server.log_level, [loaded.adminToken], options.logSink);
   mkdirSync(config.storage.runs_dir, { recursive: true });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(loaded), {
-    logger,
-    bodyParser: false,
-    // Streams are ended before the server closes; keep-alive sockets left open must not hold the exit.
-    forceCloseConnections: true,
-  });
+  // Before anything opens the data: a second instance on the same files stops here (DataInUse).
+  const lock = new InstanceLock();
+  lock.acquire(lockPaths(config), config.server.port);
+  let app: NestExpressApplication;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.register(loaded, lock), {
+      logger,
+      bodyParser: false,
+      // Streams are ended before the server closes; keep-alive sockets left open must not hold the exit.
+      forceCloseConnections: true,
+    });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   app.use(httpMetrics(app.get(MetricsService)));
   if (logger.isEnabled('debug')) app.use(requestLog());
   applyHttpHardening(app, config);
@@ -51,6 +62,13 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
   app.set('x-powered-by', false);
   serveOpenApi(app);
   return app;
+}
+
+/** One lock beside the SQLite file (unless in memory) and one in the runs dir. */
+function lockPaths(config: LoadedConfig['config']): string[] {
+  const paths = [join(config.storage.runs_dir, '.instance.lock')];
+  if (config.storage.db_path !== ':memory:') paths.push(`${config.storage.db_path}.lock`);
+  return paths;
 }
 
 /** "slug must be a string; intent should not be empty" — every failing field named. */

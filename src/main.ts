@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
+import { DataInUse } from './common/instance-lock';
 import { ConfigError, loadConfig } from './config/config.loader';
 import { bindAddress, securitySummary } from './security/startup-checks';
 
@@ -17,7 +18,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await createApp(loaded);
+  let app;
+  try {
+    app = await createApp(loaded);
+  } catch (error) {
+    if (!(error instanceof DataInUse)) throw error;
+    process.stderr.write(`[database] ERROR: ${error.message}\n`);
+    process.exit(1);
+  }
   const log = new Logger('config');
   if (!loaded.loadedFromFile) log.warn(`No config file at ${loaded.path}; using built-in defaults`);
   else log.log(`Loaded ${loaded.path}`);
@@ -34,7 +42,18 @@ async function main(): Promise<void> {
       void app.close().finally(() => process.exit(0));
     });
   }
-  await app.listen(loaded.config.server.port, host);
+  try {
+    await app.listen(loaded.config.server.port, host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
+    const reason = code === 'EADDRINUSE' ? 'is in use by another process' : 'may not be bound by this user';
+    process.stderr.write(
+      `[api] ERROR: ${host}:${loaded.config.server.port} ${reason}; stop it or choose another server.port (or PORT)\n`,
+    );
+    await app.close();
+    process.exit(1);
+  }
   new Logger('api').log(`Listening on http://${host}:${loaded.config.server.port}`);
 }
 

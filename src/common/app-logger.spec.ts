@@ -20,11 +20,22 @@ describe('AppLogger', () => {
     ]);
   });
 
-  it("tags Nest's own contexts [api] and keeps its start-up listings at debug", () => {
+  it("tags Nest's own contexts [api] and keeps its start-up chatter at debug, 'successfully started' included", () => {
     const { logger, lines } = capture('info');
     logger.log('Mapped {/api/v1/jobs, POST} route', 'RouterExplorer');
     logger.log('Nest application successfully started', 'NestApplication');
-    expect(lines).toEqual([expect.stringMatching(/ \[api\] INFO: Nest application successfully started$/)]);
+    logger.log('Job store opened', 'SomeNestContext');
+    expect(lines).toEqual([expect.stringMatching(/ \[api\] INFO: Job store opened$/)]);
+    const verbose = capture('debug');
+    verbose.logger.log('Nest application successfully started', 'NestApplication');
+    expect(verbose.lines).toEqual([expect.stringMatching(/ \[api\] DEBUG: Nest application successfully started$/)]);
+  });
+
+  it("leaves a port Nest cannot bind to main.ts's own line, and keeps every other Nest error an error", () => {
+    const { logger, lines } = capture('info');
+    logger.error('Error: listen EADDRINUSE: address already in use 127.0.0.1:8008', 'NestApplication');
+    logger.error('Error: something else broke', 'NestApplication');
+    expect(lines).toEqual([expect.stringMatching(/ \[api\] ERROR: Error: something else broke$/)]);
   });
 
   it('honours the level', () => {

@@ -4,8 +4,11 @@ import { LogLevel } from '../config/operator-config';
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warning: 30, error: 40 };
 const LEVEL_LABEL: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO', warning: 'WARNING', error: 'ERROR' };
 const PROJECT_TAGS = new Set(['api', 'orchestrator', 'stage', 'gate', 'events', 'security', 'config', 'database']);
-/** Nest's own start-up chatter (module and route listings) is only interesting when debugging. */
-const NEST_CHATTER = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+/**
+ * Nest's own start-up chatter (module and route listings, and "successfully started", which it says
+ * before the port is bound) is only interesting when debugging; `[api] Listening on …` is the real one.
+ */
+const NEST_CHATTER = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
 
 export type LineSink = (line: string) => void;
 
@@ -61,7 +64,10 @@ export class AppLogger implements LoggerService {
     this.fromNest(NEST_CHATTER.has(context ?? '') ? 'debug' : 'info', message, context);
   }
   error(message: unknown, stackOrContext?: string, context?: string): void {
-    this.fromNest('error', message, context ?? stackOrContext);
+    const from = context ?? stackOrContext;
+    // Nest reports a port it cannot bind before rejecting listen(); main.ts says it in one line of its own.
+    const isListenFailure = from === 'NestApplication' && /^Error: listen /.test(String(message));
+    this.fromNest(isListenFailure ? 'debug' : 'error', message, from);
   }
   warn(message: unknown, context?: string): void {
     this.fromNest('warning', message, context);

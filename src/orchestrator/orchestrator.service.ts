@@ -1,5 +1,7 @@
+import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { EventBus, Unsubscribe } from '../bus/bus.port';
 import { OperatorConfig } from '../config/operator-config';
 import { ConflictError } from '../domain/errors';
@@ -32,6 +34,7 @@ export class OrchestratorService implements OnApplicationBootstrap, BeforeApplic
   private isPumpScheduled = false;
   private isPumping = false;
   private isStopping = false;
+  private hasStarted = false;
 
   constructor(
     private readonly config: OperatorConfig,
@@ -39,10 +42,30 @@ export class OrchestratorService implements OnApplicationBootstrap, BeforeApplic
     private readonly lifecycle: JobLifecycle,
     private readonly bus: EventBus,
     private readonly loop: StageLoop,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /**
+   * Nothing is recovered or started before the HTTP port is bound: an instance that cannot listen
+   * (the port is taken) must not re-run another instance's jobs on its way out.
+   */
+  onApplicationBootstrap(): void {
+    const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    const start = () =>
+      this.startQueue().catch((error: unknown) => this.logger.error(`Could not start the queue: ${String(error)}`));
+    if (server.listening) void start();
+    else server.once('listening', () => void start());
+  }
+
+  /** True once recovery ran and the queue is taking jobs (the timer sweep waits for it). */
+  get isStarted(): boolean {
+    return this.hasStarted;
+  }
+
+  private async startQueue(): Promise<void> {
+    if (this.isStopping) return;
     await this.recoverInterruptedJobs();
+    if (this.isStopping) return;
     // Reacting after the publish keeps every subscriber's view in id order (no command inside a delivery).
     this.unsubscribe = this.bus.subscribe(0, {
       next: ({ event }) => {
@@ -52,6 +75,7 @@ export class OrchestratorService implements OnApplicationBootstrap, BeforeApplic
     });
     this.leaseTimer = setInterval(() => this.renewLeases(), (LEASE_SECONDS * 1000) / 3);
     this.leaseTimer.unref();
+    this.hasStarted = true;
     this.schedulePump();
   }
 
@@ -75,7 +99,7 @@ export class OrchestratorService implements OnApplicationBootstrap, BeforeApplic
   }
 
   schedulePump(): void {
-    if (this.isPumpScheduled || this.isStopping) return;
+    if (this.isPumpScheduled || this.isStopping || !this.hasStarted) return;
     this.isPumpScheduled = true;
     setImmediate(() => {
       this.isPumpScheduled = false;

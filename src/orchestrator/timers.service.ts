@@ -28,7 +28,7 @@ export class TimersService {
 
   @Interval(SWEEP_INTERVAL_MS)
   async sweep(): Promise<void> {
-    if (this.isSweeping) return;
+    if (this.isSweeping || !this.orchestrator.isStarted) return;
     this.isSweeping = true;
     try {
       const now = new Date().toISOString();

@@ -1,4 +1,5 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { InstanceLock } from '../common/instance-lock';
 import { OperatorConfig } from '../config/operator-config';
 import { SqliteStore } from './sqlite/sqlite-store';
 import { Store } from './store.port';
@@ -16,9 +17,14 @@ import { Store } from './store.port';
   exports: [Store],
 })
 export class StoreModule implements OnApplicationShutdown {
-  constructor(@Inject(Store) private readonly store: Store) {}
+  constructor(
+    @Inject(Store) private readonly store: Store,
+    @Optional() private readonly lock?: InstanceLock,
+  ) {}
 
+  /** Runs last (this global module shuts down after the others); the data is free once it is closed. */
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
+    this.lock?.release();
   }
 }

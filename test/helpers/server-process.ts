@@ -64,3 +64,31 @@ export async function startServer(configPath: string, token: string, cwd: string
   );
   return { child, baseUrl, output: () => output, exited };
 }
+
+/** Runs the built service expecting it to refuse to start: resolves with its exit code and everything it printed. */
+export function runUntilExit(
+  configPath: string,
+  token: string,
+  cwd: string,
+  port: number,
+  timeoutMs = 15000,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const child = spawn(process.execPath, [MAIN], {
+      cwd,
+      env: { ...process.env, OPERATOR_CONFIG: configPath, ADMIN_TOKEN: token, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the server did not exit within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
