@@ -49,7 +49,9 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
   applyHttpHardening(app, config);
   app.use(negotiateEventStream);
   app.use(jsonBody(BODY_LIMIT));
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', `${API_PREFIX}/healthz`, 'metrics'] });
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: ['healthz', `${API_PREFIX}/healthz`, 'readyz', `${API_PREFIX}/readyz`, 'metrics'],
+  });
   app.useGlobalFilters(new HttpExceptionFilter((text) => logger.redact(text)));
   app.useGlobalPipes(
     new ValidationPipe({

@@ -1,6 +1,13 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { ConflictError, DomainError, InvalidInputError, NotFoundError, StoreUnavailable } from '../domain/errors';
+import {
+  ConflictError,
+  DomainError,
+  InvalidInputError,
+  NotFoundError,
+  StoreFull,
+  StoreUnavailable,
+} from '../domain/errors';
 
 /** The one way errors leave the service: JSON `{statusCode, detail}` (the reference's clients read `detail`). */
 @Catch()
@@ -13,7 +20,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const { status, detail } = describe(exception);
-    if (status >= 500) {
+    // A store that is down is reported once by the code that waits for it, not once per request.
+    if (status >= 500 && !(exception instanceof StoreUnavailable)) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     if (response.headersSent) {
@@ -21,6 +29,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return;
     }
     if (status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', 'Bearer');
+    if (exception instanceof StoreUnavailable) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     response
       .status(status)
       .json({ statusCode: status, detail: typeof detail === 'string' ? this.redact(detail) : detail });
@@ -44,6 +53,7 @@ function statusOf(error: DomainError): number {
   if (error instanceof NotFoundError) return HttpStatus.NOT_FOUND;
   if (error instanceof ConflictError) return HttpStatus.CONFLICT;
   if (error instanceof InvalidInputError) return HttpStatus.BAD_REQUEST;
+  if (error instanceof StoreFull) return HttpStatus.INSUFFICIENT_STORAGE;
   if (error instanceof StoreUnavailable) return HttpStatus.SERVICE_UNAVAILABLE;
   return HttpStatus.INTERNAL_SERVER_ERROR;
 }

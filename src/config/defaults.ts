@@ -62,6 +62,8 @@ export function defaultConfigObject(): Record<string, unknown> {
       artifacts_dir: 'artifacts',
       events_retention_days: 30,
       max_events_per_job: 1000,
+      busy_timeout_ms: 5000,
+      min_free_mb: 100,
     },
     pipeline: {
       max_concurrent_jobs: 1,

@@ -80,6 +80,10 @@ export class StorageConfig {
   @IsString() @MinLength(1) artifacts_dir: string;
   @IsInt() @Min(0) events_retention_days: number;
   @IsInt() @Min(1) max_events_per_job: number;
+  /** How long a write waits for a lock held by another process before it answers 503. */
+  @IsInt() @Min(0) busy_timeout_ms: number;
+  /** Below this much free space in the runs dir, /readyz answers 503. */
+  @IsInt() @Min(0) min_free_mb: number;
 }
 
 export class SimulateConfig {

@@ -24,5 +24,19 @@ export class JobNotFound extends NotFoundError {
 /** A command the transition table has no row for, from the job's current status. */
 export class IllegalTransition extends ConflictError {}
 
-/** 503: the store cannot be reached or written right now; the caller may retry. */
-export class StoreUnavailable extends DomainError {}
+/** 503: the store cannot be reached or written right now; the caller may retry after `retryAfterSeconds`. */
+export class StoreUnavailable extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** 507: the store's disk is full; nothing was written. */
+export class StoreFull extends StoreUnavailable {
+  constructor(message: string) {
+    super(message, 30);
+  }
+}

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config/config.loader';
 import { ConfigSource } from '../config/config.module';
 import { OperatorConfig } from '../config/operator-config';
 import { HealthService } from './health.service';
+import { ReadinessService } from './readiness.service';
 
 export interface ValidationReport {
   valid: boolean;
@@ -17,6 +18,7 @@ export class ConfigReportService {
     private readonly config: OperatorConfig,
     private readonly source: ConfigSource,
     private readonly health: HealthService,
+    private readonly readiness: ReadinessService,
   ) {}
 
   /**
@@ -43,6 +45,12 @@ export class ConfigReportService {
         const problems = Object.entries(report.services).filter(([, state]) => !state.startsWith('healthy'));
         return { valid: false, message: problems.map(([name, state]) => `${name}: ${state}`).join('; '), timestamp };
       }
+      // Healthy is not enough: a full disk or a lock held elsewhere means writes fail now.
+      const notReady = await this.readiness.check().then(
+        () => null,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      if (notReady) return { valid: false, message: notReady, timestamp };
       const origin = reloaded.loadedFromFile ? reloaded.path : `no file at ${reloaded.path}: built-in defaults`;
       return { valid: true, message: `Configuration valid (${origin}); database and runs dir usable`, timestamp };
     } catch (error) {

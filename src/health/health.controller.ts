@@ -3,14 +3,19 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../security/auth.decorators';
-import { HealthReportSchema } from './dto/health.schema';
+import { ErrorSchema } from '../common/dto/error.schema';
+import { HealthReportSchema, ReadinessReportSchema } from './dto/health.schema';
 import { HealthReport, HealthService } from './health.service';
+import { ReadinessReport, ReadinessService } from './readiness.service';
 
-/** `/healthz` at the root and under /api/v1, without a token (docs/API.md); 503 when unhealthy. */
+/** `/healthz` (liveness) and `/readyz` (readiness), at the root and under /api/v1, without a token (docs/API.md). */
 @ApiTags('health')
 @Controller()
 export class HealthController {
-  constructor(private readonly health: HealthService) {}
+  constructor(
+    private readonly health: HealthService,
+    private readonly readiness: ReadinessService,
+  ) {}
 
   @Public()
   @SkipThrottle()
@@ -21,5 +26,15 @@ export class HealthController {
     const report = await this.health.check();
     if (!report.ok) response.status(503);
     return report;
+  }
+
+  /** Readiness: 200 only when a write would succeed now; else 503 with `detail` and Retry-After. */
+  @Public()
+  @SkipThrottle()
+  @ApiOkResponse({ type: ReadinessReportSchema })
+  @ApiServiceUnavailableResponse({ type: ErrorSchema })
+  @Get(['readyz', 'api/v1/readyz'])
+  ready(): Promise<ReadinessReport> {
+    return this.readiness.check();
   }
 }

@@ -147,7 +147,7 @@ export class JobLifecycle {
   }
 
   /** A job that was running when its instance stopped: back to the queue, to re-run the interrupted stage. */
-  recover(jobId: string, reason: 'restart'): Promise<Stage> {
+  recover(jobId: string, reason: 'restart' | 'takeover'): Promise<Stage> {
     return this.store.unitOfWork(async (tx) => {
       const command = await JobCommand.begin(tx, jobId, 'recover', new Date().toISOString());
       await command.updateJob();

@@ -1,14 +1,15 @@
 import type { Server } from 'node:http';
-import { hostname } from 'node:os';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { EventBus, Unsubscribe } from '../bus/bus.port';
+import { INSTANCE_ID } from '../common/instance-id';
 import { OperatorConfig } from '../config/operator-config';
 import { ConflictError } from '../domain/errors';
 import { EventType } from '../domain/events';
 import { JobLifecycle, LEASE_SECONDS } from '../lifecycle/job-lifecycle.service';
 import { Store } from '../store/store.port';
 import { AbortReason, StageLoop } from './stage-loop';
+import { StoreBackoff } from './store-backoff';
 
 /** Events after which a queued job may be able to start. */
 const QUEUE_EVENTS: ReadonlySet<EventType> = new Set([
@@ -27,10 +28,12 @@ const QUEUE_EVENTS: ReadonlySet<EventType> = new Set([
 @Injectable()
 export class OrchestratorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('orchestrator');
-  readonly instanceId = `${hostname()}:${process.pid}`;
+  readonly instanceId = INSTANCE_ID;
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private unsubscribe?: Unsubscribe;
   private leaseTimer?: NodeJS.Timeout;
+  private readonly pumpBackoff = new StoreBackoff(this.logger, 'Starting a queued job', 100, 5_000);
+  private pumpPausedUntil = 0;
   private isPumpScheduled = false;
   private isPumping = false;
   private isStopping = false;
@@ -107,18 +110,23 @@ export class OrchestratorService implements OnApplicationBootstrap, BeforeApplic
     });
   }
 
-  /** Claims queued jobs, oldest first, into the free slots. */
+  /** Claims queued jobs, oldest first, into the free slots; backs off while the store refuses. */
   async pump(): Promise<void> {
     if (this.isPumping) return this.schedulePump();
+    if (Date.now() < this.pumpPausedUntil) return;
     this.isPumping = true;
     try {
       while (!this.isStopping && this.running.size < this.config.pipeline.max_concurrent_jobs) {
         const claimed = await this.lifecycle.claimNext(this.instanceId, this.runningJobIds);
+        this.pumpBackoff.succeeded();
         if (!claimed || this.isStopping) break;
         this.start(claimed.jobId, (signal) => this.loop.run(claimed, signal));
       }
     } catch (error) {
-      this.logger.error(`Could not start a queued job: ${error instanceof Error ? error.message : String(error)}`);
+      // Nothing was claimed (the unit rolled back): try again later, not on every tick.
+      const pauseMs = this.pumpBackoff.failed(error);
+      this.pumpPausedUntil = Date.now() + pauseMs;
+      setTimeout(() => this.schedulePump(), pauseMs).unref();
     } finally {
       this.isPumping = false;
     }

@@ -3,11 +3,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { describeArtifact } from '../common/artifact-record';
 import { OperatorConfig } from '../config/operator-config';
 import { RunPaths } from '../config/run-paths';
-import { ConflictError } from '../domain/errors';
+import { ConflictError, StoreUnavailable } from '../domain/errors';
 import { Stage } from '../domain/stages';
-import { ClaimedJob, JobLifecycle } from '../lifecycle/job-lifecycle.service';
+import { ClaimedJob, JobLifecycle, StageOutcome } from '../lifecycle/job-lifecycle.service';
 import { STAGE_RUNNER } from './runners/runner.provider';
 import { StageAborted, StageRunner } from './runners/stage-runner';
+import { StoreBackoff, untilStored } from './store-backoff';
 
 /** Why a running job's AbortController fired. */
 export type AbortReason = 'canceled' | 'job_timeout' | 'shutdown';
@@ -20,6 +21,7 @@ export type AbortReason = 'canceled' | 'job_timeout' | 'shutdown';
 @Injectable()
 export class StageLoop {
   private readonly logger = new Logger('orchestrator');
+  private readonly backoff = new StoreBackoff(this.logger, 'Recording a stage outcome');
 
   constructor(
     private readonly config: OperatorConfig,
@@ -33,7 +35,13 @@ export class StageLoop {
     try {
       while (stage !== null) {
         const result = await this.runStage(job, stage, signal);
-        const outcome = await this.lifecycle.completeStage(job.jobId, stage, result);
+        const done: Stage = stage;
+        // A store that is locked or full only delays the outcome: the job is never left running without its loop.
+        const outcome: StageOutcome = await untilStored(
+          () => this.lifecycle.completeStage(job.jobId, done, result),
+          this.backoff,
+          signal,
+        );
         stage = outcome.next;
       }
     } catch (error) {
@@ -65,7 +73,8 @@ export class StageLoop {
       },
     });
     for (const path of outcome.artifacts) {
-      await this.lifecycle.recordArtifact(jobId, describeArtifact(this.paths.jobDir(jobId), stage, path));
+      const artifact = describeArtifact(this.paths.jobDir(jobId), stage, path);
+      await untilStored(() => this.lifecycle.recordArtifact(jobId, artifact), this.backoff, jobSignal);
     }
     return outcome.result;
   }
@@ -87,12 +96,21 @@ export class StageLoop {
           : error instanceof Error
             ? error.message
             : String(error);
-    await this.lifecycle.fail(jobId, message).catch((failure: unknown) => this.ignoreConflict(jobId, failure));
+    await untilStored(() => this.lifecycle.fail(jobId, message), this.backoff, jobSignal).catch((failure: unknown) =>
+      this.ignoreConflict(jobId, failure),
+    );
   }
 
-  /** A conflict means the job moved on (canceled, say) while this stage ran: nothing left to record. */
+  /**
+   * A conflict means the job moved on (canceled, say) while this stage ran: nothing left to record. A
+   * line the store refused (locked past its busy timeout, full) is dropped, reported once per outage.
+   */
   private ignoreConflict(jobId: string, error: unknown): void {
     if (error instanceof ConflictError) return;
+    if (error instanceof StoreUnavailable) {
+      this.backoff.failed(error);
+      return;
+    }
     this.logger.error(`Job ${jobId} | could not record: ${error instanceof Error ? error.message : String(error)}`);
   }
 

@@ -11,7 +11,7 @@ import { Store } from './store.port';
     {
       provide: Store,
       inject: [OperatorConfig],
-      useFactory: (config: OperatorConfig) => new SqliteStore(config.storage.db_path),
+      useFactory: (config: OperatorConfig) => new SqliteStore(config.storage.db_path, config.storage.busy_timeout_ms),
     },
   ],
   exports: [Store],

@@ -103,6 +103,9 @@ export abstract class Store {
 
   abstract ping(): Promise<void>;
 
+  /** Resolves when a write would take the store's write lock now; else StoreUnavailable. */
+  abstract checkWritable(): Promise<void>;
+
   // Jobs
   abstract job(jobId: string): Promise<JobAggregate | null>;
   abstract jobExists(jobId: string): Promise<boolean>;

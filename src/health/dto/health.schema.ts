@@ -14,6 +14,13 @@ export class HealthReportSchema {
   @ApiProperty({ type: HealthServicesSchema }) services: HealthServicesSchema;
 }
 
+export class ReadinessReportSchema {
+  @ApiProperty({ enum: ['ready'] }) status: string;
+  @ApiProperty({ example: 'sqlite' }) storage: string;
+  @ApiProperty({ example: 'local' }) bus: string;
+  @ApiProperty({ example: 'host:1234' }) instance_id: string;
+}
+
 export class ValidationReportSchema {
   @ApiProperty() valid: boolean;
   @ApiProperty() message: string;

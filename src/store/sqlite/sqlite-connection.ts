@@ -2,11 +2,16 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { Database } from 'better-sqlite3';
 import { MIGRATIONS } from '../migrations';
+import { storeErrorOf } from './sqlite-errors';
+
+/** The WAL is cut back to this size after each checkpoint, so a burst does not keep its disk space. */
+const JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024;
 
 /**
  * Opens the database file in WAL mode and brings its schema up to date. WAL lets readers of other
- * processes (an operator's sqlite3 shell) run while a write commits; the busy timeout covers one of
- * them holding the write lock for a moment.
+ * processes (an operator's sqlite3 shell) run while a write commits. Start-up may wait for another
+ * process's lock; after it, the busy timeout is 0: SQLite's busy handler sleeps on the event loop,
+ * so a lock held elsewhere is waited out asynchronously instead (unit-batches.ts).
  */
 export function openSqlite(path: string): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -14,7 +19,9 @@ export function openSqlite(path: string): Database {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
   migrate(db);
+  db.pragma('busy_timeout = 0');
   return db;
 }
 
@@ -47,10 +54,16 @@ export class ExclusiveConnection {
       try {
         return Promise.resolve(query());
       } catch (error) {
-        return Promise.reject(error as Error);
+        return Promise.reject(storeErrorOf(error) as Error);
       }
     }
-    return this.exclusive(async () => query());
+    return this.exclusive(async () => {
+      try {
+        return query();
+      } catch (error) {
+        throw storeErrorOf(error);
+      }
+    });
   }
 
   async exclusive<T>(task: () => Promise<T>): Promise<T> {

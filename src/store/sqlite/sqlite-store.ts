@@ -5,6 +5,7 @@ import { ExclusiveConnection, openSqlite } from './sqlite-connection';
 import { ArtifactRow, EventRow, GateRow, JOB_COLUMNS, JobRow, toArtifact, toEvent, toGate, toJob } from './sqlite-rows';
 import { MonotonicClock } from './sqlite-tx';
 import { StatementCache } from './statement-cache';
+import { storeErrorOf } from './sqlite-errors';
 import { UnitBatches } from './unit-batches';
 
 const IN_LIST = 'SELECT value FROM json_each(?)';
@@ -16,7 +17,8 @@ export class SqliteStore extends Store {
   private readonly batches: UnitBatches;
   private listener: CommitListener = () => undefined;
 
-  constructor(path: string) {
+  /** `busyTimeoutMs`: how long a write waits for another process's lock before failing with StoreUnavailable. */
+  constructor(path: string, busyTimeoutMs = 5000) {
     super();
     this.connection = new ExclusiveConnection(openSqlite(path));
     this.statements = new StatementCache(this.connection.db);
@@ -27,6 +29,7 @@ export class SqliteStore extends Store {
       this.statements,
       new MonotonicClock(Date.parse(last?.ts ?? '') || 0),
       () => this.listener,
+      busyTimeoutMs,
     );
   }
 
@@ -36,6 +39,17 @@ export class SqliteStore extends Store {
 
   onCommit(listener: CommitListener): void {
     this.listener = listener;
+  }
+
+  checkWritable(): Promise<void> {
+    return this.connection.exclusive(async () => {
+      try {
+        this.statements.get('BEGIN IMMEDIATE').run();
+        this.statements.get('ROLLBACK').run();
+      } catch (error) {
+        throw storeErrorOf(error);
+      }
+    });
   }
 
   ping(): Promise<void> {
@@ -244,7 +258,13 @@ export class SqliteStore extends Store {
 
   /** A write that reports no event (leases, retention): its own transaction, in turn with the units of work. */
   private write<T>(change: () => T): Promise<T> {
-    return this.connection.exclusive(async () => this.connection.db.transaction(change).immediate());
+    return this.connection.exclusive(async () => {
+      try {
+        return this.connection.db.transaction(change).immediate();
+      } catch (error) {
+        throw storeErrorOf(error);
+      }
+    });
   }
 
   private ids(sql: string, ...params: unknown[]): Promise<string[]> {

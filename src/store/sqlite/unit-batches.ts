@@ -1,11 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { Commit, CommitListener, StoreTx } from '../store.port';
 import { ExclusiveConnection } from './sqlite-connection';
+import { isBusy, storeErrorOf } from './sqlite-errors';
 import { MonotonicClock, SqliteTx } from './sqlite-tx';
 import { StatementCache } from './statement-cache';
 
 /** The most units of work one transaction carries. */
 const MAX_BATCH = 256;
+/** Waits between two tries for a write lock another process holds: doubling from the first, up to the last. */
+const BUSY_BACKOFF_MS = { first: 5, max: 200 };
 
 interface QueuedUnit {
   work: (tx: StoreTx) => Promise<unknown>;
@@ -30,6 +33,7 @@ export class UnitBatches {
     private readonly statements: StatementCache,
     private readonly clock: MonotonicClock,
     private readonly listener: () => CommitListener,
+    private readonly busyTimeoutMs: number,
   ) {}
 
   run<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -39,21 +43,49 @@ export class UnitBatches {
     });
   }
 
+  /**
+   * One batch per turn of the connection: reads asked for meanwhile get it between two batches. While
+   * another process holds the write lock, the connection is let go and the lock tried again after a
+   * growing pause (the event loop keeps serving reads, streams and /healthz); past busyTimeoutMs the
+   * units waiting fail with StoreUnavailable (503).
+   */
   private async drain(): Promise<void> {
     this.isDraining = true;
+    let waitedMs = 0;
+    let pauseMs = BUSY_BACKOFF_MS.first;
     try {
-      // One batch per turn of the connection: reads asked for meanwhile get it between two batches.
-      while (this.queued.length > 0) await this.connection.exclusive(() => this.runBatch());
+      while (this.queued.length > 0) {
+        const isLocked = await this.connection.exclusive(() => this.runBatch());
+        if (!isLocked) {
+          waitedMs = 0;
+          pauseMs = BUSY_BACKOFF_MS.first;
+        } else if (waitedMs >= this.busyTimeoutMs) {
+          const error = storeErrorOf(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
+          for (const unit of this.queued.splice(0)) unit.reject(error);
+          waitedMs = 0;
+        } else {
+          await new Promise((resolve) => setTimeout(resolve, pauseMs));
+          waitedMs += pauseMs;
+          pauseMs = Math.min(pauseMs * 2, BUSY_BACKOFF_MS.max);
+        }
+      }
     } finally {
       this.isDraining = false;
     }
   }
 
-  private async runBatch(): Promise<void> {
+  /** Runs the queued units in one transaction; true when the write lock was taken elsewhere (nothing ran). */
+  private async runBatch(): Promise<boolean> {
     const committed: { unit: QueuedUnit; result: unknown; commit: Commit }[] = [];
     let current: QueuedUnit | undefined;
     try {
       this.statement('BEGIN IMMEDIATE');
+    } catch (error) {
+      if (isBusy(error)) return true;
+      for (const unit of this.queued.splice(0, MAX_BATCH)) unit.reject(storeErrorOf(error));
+      return false;
+    }
+    try {
       while (committed.length < MAX_BATCH && this.queued.length > 0) {
         current = this.queued.shift() as QueuedUnit;
         this.statement('SAVEPOINT unit');
@@ -66,7 +98,7 @@ export class UnitBatches {
         } catch (error) {
           this.statement('ROLLBACK TO unit');
           this.statement('RELEASE unit');
-          current.reject(error);
+          current.reject(storeErrorOf(error));
         }
         current = undefined;
       }
@@ -74,8 +106,11 @@ export class UnitBatches {
     } catch (error) {
       // The transaction itself failed (busy, disk full): none of its units is stored.
       if (this.connection.db.inTransaction) this.statement('ROLLBACK');
-      for (const unit of [...committed.map((entry) => entry.unit), ...(current ? [current] : [])]) unit.reject(error);
-      return;
+      const failure = storeErrorOf(error);
+      for (const unit of [...committed.map((entry) => entry.unit), ...(current ? [current] : [])]) {
+        unit.reject(failure);
+      }
+      return false;
     }
     const listener = this.listener();
     for (const { unit, result, commit } of committed) {
@@ -86,6 +121,7 @@ export class UnitBatches {
       }
       unit.resolve(result);
     }
+    return false;
   }
 
   private statement(sql: string): void {

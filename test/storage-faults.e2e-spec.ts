@@ -1,0 +1,100 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { TestApp, bootTestApp, removeDir, waitFor } from './helpers/app';
+import { NO_GATES, waitForStatus } from './helpers/jobs';
+
+/**
+ * Another process (an operator's sqlite3 shell, a backup script) holding the database's write lock:
+ * a real better-sqlite3 connection in a child process, in `BEGIN IMMEDIATE` for `ms`.
+ */
+async function holdWriteLock(dbPath: string, ms: number): Promise<{ child: ChildProcess; released: Promise<void> }> {
+  const script = `
+    const db = new (require(${JSON.stringify(require.resolve('better-sqlite3'))}))(${JSON.stringify(dbPath)});
+    db.exec('BEGIN IMMEDIATE');
+    process.stdout.write('locked\\n');
+    setTimeout(() => { db.exec('COMMIT'); db.close(); }, ${ms});`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the lock holder exited early (${code})`)));
+  });
+  const released = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { child, released };
+}
+
+async function timed<T>(action: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  const started = Date.now();
+  const result = await action();
+  return { ms: Date.now() - started, result };
+}
+
+/** Four jobs through nine short stages (2 s in all at 0.2 s a stage), all running when the lock is taken. */
+async function startJobs(t: TestApp): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < 4; i++) ids.push((await t.createJob({ slug: `locked-${i}` })).id);
+  await Promise.all(ids.map((id) => waitForStatus(t, id, ['running'])));
+  return ids;
+}
+
+describe('another process holding the SQLite write lock', () => {
+  let t: TestApp;
+  afterEach(async () => {
+    await t.close();
+    removeDir(t.dir);
+  });
+
+  it('strands no job when the lock is shorter than the busy timeout, and never freezes the server', async () => {
+    t = await bootTestApp({
+      gates: NO_GATES,
+      pipeline: { max_concurrent_jobs: 4, simulate: { stage_seconds: 0.2 } },
+    });
+    const ids = await startJobs(t);
+    // The app runs in this process: a busy wait on its event loop would show as one long delay here.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    const lock = await holdWriteLock(join(t.dir, 'jobs.db'), 1000);
+    const health = await timed(() => t.http().get('/healthz'));
+    expect([health.result.status, health.ms < 500]).toEqual([200, true]);
+    await lock.released;
+    loopDelay.disable();
+    expect(loopDelay.max / 1e6).toBeLessThan(300);
+    for (const id of ids) await waitForStatus(t, id, ['completed'], 15000);
+  });
+
+  it('answers writes 503 with Retry-After past the busy timeout, keeps reads going, and resumes by itself', async () => {
+    t = await bootTestApp({
+      gates: NO_GATES,
+      storage: { busy_timeout_ms: 300 },
+      pipeline: { max_concurrent_jobs: 4, simulate: { stage_seconds: 0.05 } },
+    });
+    const ids = await startJobs(t);
+    const logLinesBefore = t.logs().split('\n').length;
+    const lock = await holdWriteLock(join(t.dir, 'jobs.db'), 3000);
+
+    const create = await timed(() => t.http().post('/api/v1/jobs').set(t.auth).send({ slug: 'refused', intent: 'x' }));
+    expect(create.result.status).toBe(503);
+    expect(create.result.headers['retry-after']).toBe('1');
+    expect(create.result.body.detail).toContain('locked by another process');
+    expect(create.ms).toBeLessThan(2000);
+    const ready = await t.http().get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body.detail).toContain('locked by another process');
+    const health = await timed(() => t.http().get('/healthz'));
+    expect([health.result.status, health.ms < 500]).toEqual([200, true]);
+    const poll = await timed(() => t.http().get(`/api/v1/jobs/${ids[0]}/events?since=0`).set(t.auth));
+    expect([poll.result.status, poll.ms < 500]).toEqual([200, true]);
+
+    await lock.released;
+    for (const id of ids) await waitForStatus(t, id, ['completed'], 15000);
+    await waitFor(async () => (await t.http().get('/readyz')).status === 200, 5000, '/readyz to be ready again');
+    await t.http().post('/api/v1/jobs').set(t.auth).send({ slug: 'after', intent: 'x' }).expect(201);
+    // The fault is reported a few times, not once per attempt.
+    const faultLines = t
+      .logs()
+      .split('\n')
+      .slice(logLinesBefore)
+      .filter((line) => / (WARNING|ERROR): /.test(line));
+    expect(faultLines.length).toBeLessThan(20);
+  });
+});
