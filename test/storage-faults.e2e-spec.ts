@@ -1,4 +1,6 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TestApp, bootTestApp, removeDir, waitFor } from './helpers/app';
@@ -96,5 +98,91 @@ describe('another process holding the SQLite write lock', () => {
       .slice(logLinesBefore)
       .filter((line) => / (WARNING|ERROR): /.test(line));
     expect(faultLines.length).toBeLessThan(20);
+  });
+});
+
+/** A small tmpfs of our own to fill (root only: elsewhere the test is skipped with a warning). */
+function mountSmallDisk(): string | null {
+  if (process.getuid?.() !== 0) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'jobevents-full-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', dir], { stdio: 'ignore' });
+    return dir;
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return null;
+  }
+}
+
+/** Writes one file until the disk has not a byte left. */
+function fillDisk(path: string): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const size of [1 << 20, 1 << 16, 1 << 12, 1 << 8, 1]) {
+      const chunk = Buffer.alloc(size, 1);
+      for (;;) {
+        try {
+          writeSync(fd, chunk);
+        } catch {
+          break;
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const disk = mountSmallDisk();
+const describeOnDisk = disk ? describe : describe.skip;
+if (!disk) console.warn('Not root or no tmpfs: the full-disk test is skipped');
+
+describeOnDisk('a full disk', () => {
+  afterAll(() => {
+    if (!disk) return;
+    execFileSync('umount', [disk]);
+    removeDir(disk);
+  });
+
+  it('answers 507, spins nothing, says so in a few lines, and every job ends once space returns', async () => {
+    const dir = join(disk as string, 'data');
+    const t = await bootTestApp(
+      {
+        gates: NO_GATES,
+        storage: { min_free_mb: 1 },
+        pipeline: { max_concurrent_jobs: 2, simulate: { stage_seconds: 0.2 } },
+      },
+      (mkdirSync(dir), dir),
+    );
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await t.createJob({ slug: `full-${i}` })).id);
+      await waitForStatus(t, ids[0], ['running']);
+      const filler = join(disk as string, 'filler');
+      fillDisk(filler);
+      const logLinesBefore = t.logs().split('\n').length;
+      const cpuBefore = process.cpuUsage();
+      const refused = await t.http().post('/api/v1/jobs').set(t.auth).send({ slug: 'no-room', intent: 'x' });
+      expect([507, 503]).toContain(refused.status);
+      expect(refused.body.detail).toEqual(expect.any(String));
+      expect(refused.headers['retry-after']).toBeDefined();
+      expect((await t.http().get('/readyz')).status).toBe(503);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const cpu = process.cpuUsage(cpuBefore);
+      expect((cpu.user + cpu.system) / 1e6).toBeLessThan(0.6);
+      const faultLines = t
+        .logs()
+        .split('\n')
+        .slice(logLinesBefore)
+        .filter((line) => / (WARNING|ERROR): /.test(line));
+      expect(faultLines.length).toBeLessThan(20);
+
+      rmSync(filler);
+      for (const id of ids) await waitForStatus(t, id, ['completed', 'failed'], 20000);
+      await waitFor(async () => (await t.http().get('/readyz')).status === 200, 5000, '/readyz to be ready again');
+      await t.http().post('/api/v1/jobs').set(t.auth).send({ slug: 'room-again', intent: 'x' }).expect(201);
+    } finally {
+      await t.close();
+    }
   });
 });

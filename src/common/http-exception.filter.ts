@@ -20,8 +20,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const { status, detail } = describe(exception);
-    // A store that is down is reported once by the code that waits for it, not once per request.
-    if (status >= 500 && !(exception instanceof StoreUnavailable)) {
+    // Only the unexpected is logged here: a store or disk that fails is reported once by the code that waits for it.
+    if (status === HttpStatus.INTERNAL_SERVER_ERROR) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     if (response.headersSent) {
@@ -30,6 +30,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', 'Bearer');
     if (exception instanceof StoreUnavailable) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    else if (status === HttpStatus.INSUFFICIENT_STORAGE) response.setHeader('Retry-After', '30');
     response
       .status(status)
       .json({ statusCode: status, detail: typeof detail === 'string' ? this.redact(detail) : detail });
@@ -45,6 +46,10 @@ export function describe(exception: unknown): { status: number; detail: unknown 
     return { status: exception.getStatus(), detail: Array.isArray(text) ? text.join('; ') : text };
   }
   if (exception instanceof DomainError) return { status: statusOf(exception), detail: exception.message };
+  // A file the request writes (a job's brief, a patched artifact) on a full disk: nothing was kept.
+  if ((exception as NodeJS.ErrnoException | null)?.code === 'ENOSPC') {
+    return { status: HttpStatus.INSUFFICIENT_STORAGE, detail: 'No space left on the device; nothing was written' };
+  }
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'Internal server error' };
 }
 
