@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -48,7 +49,7 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
   if (logger.isEnabled('debug')) app.use(requestLog());
   applyHttpHardening(app, config);
   app.use(negotiateEventStream);
-  app.use(jsonBody(BODY_LIMIT));
+  app.use(jsonBody(BODY_LIMIT, config.server.request_timeout_s * 1000));
   app.setGlobalPrefix(API_PREFIX, {
     exclude: ['healthz', `${API_PREFIX}/healthz`, 'readyz', `${API_PREFIX}/readyz`, 'metrics'],
   });
@@ -62,6 +63,10 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
     }),
   );
   app.set('x-powered-by', false);
+  // Slow headers too: Node's own limits, from 5 min down to the same bound (it checks every 30 s).
+  const server = app.getHttpServer() as Server;
+  server.requestTimeout = config.server.request_timeout_s * 1000;
+  server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
   serveOpenApi(app);
   return app;
 }

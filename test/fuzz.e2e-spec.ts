@@ -1,7 +1,9 @@
 import http from 'node:http';
 import { readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join, relative } from 'node:path';
 import { TestApp, bootTestApp, removeDir } from './helpers/app';
+import { openSse } from './helpers/sse';
 
 const REQUESTS = 2500;
 const CONCURRENCY = 8;
@@ -215,5 +217,47 @@ describe('fuzzing the running app', () => {
           !path.startsWith('runs/') && !/^(operator\.yaml|console\.log|jobs\.db(-wal|-shm|\.lock)?)$/.test(path),
       );
     expect(outside).toEqual([]);
+  });
+});
+
+describe('a client that sends its request slower than the server waits', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await bootTestApp({ server: { request_timeout_s: 1 }, events: { heartbeat_seconds: 0.2 } });
+  });
+  afterAll(async () => {
+    await t.close();
+    removeDir(t.dir);
+  });
+
+  it('is answered 408 within the request timeout, while a stream outlives it', async () => {
+    const { port } = new URL(t.baseUrl);
+    const stream = await openSse(`${t.baseUrl}/api/v1/events/stream`, t.auth);
+    const socket = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const started = Date.now();
+    socket.write(
+      `POST /api/v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${t.token}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+    );
+    // A byte every 300 ms: the body would take 30 s.
+    const drip = setInterval(() => socket.writable && socket.write(' '), 300);
+    try {
+      await closed;
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      const heartbeats = stream.frames.filter((frame) => frame.json?.type === 'heartbeat').length;
+      await stream.waitFor(
+        (frames) => frames.filter((frame) => frame.json?.type === 'heartbeat').length > heartbeats,
+        2000,
+        'the stream to go on past the request timeout',
+      );
+    } finally {
+      clearInterval(drip);
+      socket.destroy();
+      stream.close();
+    }
   });
 });

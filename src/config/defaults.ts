@@ -23,7 +23,14 @@ const STAGE_TIMEOUT_MINUTES: Record<Stage, number> = {
 /** The built-in defaults: the same values as the shipped conf/operator.yaml (the reference's). */
 export function defaultConfigObject(): Record<string, unknown> {
   return {
-    server: { host: '127.0.0.1', port: 8008, workers: 1, log_level: 'info', allow_external_bind: false },
+    server: {
+      host: '127.0.0.1',
+      port: 8008,
+      workers: 1,
+      log_level: 'info',
+      allow_external_bind: false,
+      request_timeout_s: 30,
+    },
     security: {
       admin_token_env: 'ADMIN_TOKEN',
       default_token: DEFAULT_ADMIN_TOKEN,

@@ -27,6 +27,8 @@ export class ServerConfig {
   @IsInt() @Min(1) workers: number;
   @IsIn(LOG_LEVELS) log_level: LogLevel;
   @IsBoolean() allow_external_bind: boolean;
+  /** A request (headers and body) not received whole within this many seconds is answered 408. */
+  @IsNumber() @Min(0.1) request_timeout_s: number;
 }
 
 export class RateLimitingConfig {

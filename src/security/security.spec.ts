@@ -29,7 +29,16 @@ describe('binding', () => {
     ['0.0.0.0', true, '0.0.0.0'],
     ['10.1.2.3', false, '127.0.0.1'],
   ])('binds %s with allow_external_bind=%s to %s', (host, allow, expected) => {
-    expect(bindAddress({ host, port: 8008, workers: 1, log_level: 'info', allow_external_bind: allow })).toBe(expected);
+    expect(
+      bindAddress({
+        host,
+        port: 8008,
+        workers: 1,
+        log_level: 'info',
+        allow_external_bind: allow,
+        request_timeout_s: 30,
+      }),
+    ).toBe(expected);
     expect(isLoopback(expected) || allow).toBe(true);
   });
 });
