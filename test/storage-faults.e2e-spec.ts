@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TestApp, bootTestApp, removeDir, waitFor } from './helpers/app';
-import { NO_GATES, waitForStatus } from './helpers/jobs';
+import { NO_GATES, allEvents, waitForStatus } from './helpers/jobs';
+import { Store } from '../src/store/store.port';
 
 /**
  * Another process (an operator's sqlite3 shell, a backup script) holding the database's write lock:
@@ -98,6 +99,36 @@ describe('another process holding the SQLite write lock', () => {
       .slice(logLinesBefore)
       .filter((line) => / (WARNING|ERROR): /.test(line));
     expect(faultLines.length).toBeLessThan(20);
+  });
+});
+
+describe('a running job whose stage loop is gone', () => {
+  it('is found by the lease sweep and re-run (job_resumed, reason takeover), without a restart', async () => {
+    const t = await bootTestApp({
+      gates: NO_GATES,
+      pipeline: { max_concurrent_jobs: 1, simulate: { stage_seconds: 0.2 } },
+    });
+    try {
+      const busy = await t.createJob({ slug: 'holds-the-slot' });
+      await waitForStatus(t, busy.id, ['running']);
+      const lost = await t.createJob({ slug: 'lost' });
+      // As a loop that died would leave it: running, leased by an instance that stopped renewing.
+      const store = t.app.get(Store);
+      await store.unitOfWork(async (tx) => {
+        const claimed = await tx.claimNextQueued('gone:1', new Date(Date.now() - 1000).toISOString(), 'now', [busy.id]);
+        expect(claimed?.id).toBe(lost.id);
+        await tx.updateJob(lost.id, { status: 'running', started_at: new Date().toISOString(), updated_at: 'now' });
+      });
+      const resumed = await waitFor(
+        async () => (await allEvents(t, lost.id)).find((event) => event.type === 'job_resumed'),
+        10000,
+        'the lost job to be taken over',
+      );
+      expect(resumed?.payload).toMatchObject({ reason: 'takeover' });
+      await waitForStatus(t, lost.id, ['completed'], 15000);
+    } finally {
+      await t.close();
+    }
   });
 });
 
