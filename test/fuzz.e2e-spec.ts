@@ -79,6 +79,8 @@ const QUERY_KEYS = [
   'status',
   'last_event_id',
   'access_token',
+  // The token key percent-encoded: Express decodes it, so it must be treated (and masked) as the token.
+  'access%5Ftoken',
   'operator',
 ];
 
@@ -142,6 +144,10 @@ function randomBody(random: () => number, pick: <T>(items: readonly T[]) => T, w
   const roll = random();
   if (roll < 0.1) return '{"slug": "x", "intent": ';
   if (roll < 0.15) return '['.repeat(5000);
+  // Well-formed but deeper than validation may walk: a 400 before anything recurses into it.
+  const depth = 60 + Math.floor(random() * 5000);
+  if (roll < 0.17) return `{"slug":"deep","intent":"x","brief":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+  if (roll < 0.18) return `{"stage":"script","patch":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
   if (roll < 0.2) return JSON.stringify({ slug: 'fuzz', intent: 'valid job', brief: value(0) });
   if (roll < 0.25) return JSON.stringify({ stage: pick(['script', 'storyboard', 'audio']), patch: value(1) });
   return JSON.stringify(value(0));
