@@ -103,6 +103,9 @@ export abstract class Store {
 
   abstract ping(): Promise<void>;
 
+  /** Gives disk space a burst took back to the disk (SQLite: the WAL truncated); a no-op where there is none. */
+  abstract compact(): Promise<void>;
+
   /** Resolves when a write would take the store's write lock now; else StoreUnavailable. */
   abstract checkWritable(): Promise<void>;
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -118,6 +118,20 @@ describe('SqliteStore on a real file', () => {
     expect(commits.at(-1)?.decidedGates).toEqual([
       { jobId: id(5), gate: expect.objectContaining({ stage: 'script', ...decision, timeout_seconds: 60 }) },
     ]);
+  });
+
+  it('gives the WAL of a burst back to the disk when compacted', async () => {
+    await store.unitOfWork((tx) => tx.insertJob(newJob(id(20)), []));
+    const line = 'x'.repeat(2000);
+    await Promise.all(
+      Array.from({ length: 3000 }, () =>
+        store.unitOfWork((tx) => tx.appendEvent(StageEvents.log(id(20), 'script', 'stdout', line))),
+      ),
+    );
+    expect(statSync(join(dir, 'jobs.db-wal')).size).toBeGreaterThan(1_000_000);
+    await store.compact();
+    expect(statSync(join(dir, 'jobs.db-wal')).size).toBe(0);
+    expect(await store.eventsAfter({ jobId: id(20) }, 0, 5000)).toHaveLength(3000);
   });
 
   it('claims queued jobs oldest first, skipping the ones named, and tracks their leases', async () => {

@@ -41,6 +41,17 @@ export class SqliteStore extends Store {
     this.listener = listener;
   }
 
+  /** Checkpoints the WAL into the database and truncates it to nothing (waits its turn with the writes). */
+  compact(): Promise<void> {
+    return this.connection.exclusive(async () => {
+      try {
+        this.connection.db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch (error) {
+        throw storeErrorOf(error);
+      }
+    });
+  }
+
   checkWritable(): Promise<void> {
     return this.connection.exclusive(async () => {
       try {
