@@ -109,6 +109,36 @@ describe('another process holding the SQLite write lock', () => {
   });
 });
 
+describe('a stage printing lines through a lock held longer than the busy timeout', () => {
+  it('stores every line, in order, before the stage completes', async () => {
+    const t = await bootTestApp({
+      gates: NO_GATES,
+      storage: { busy_timeout_ms: 200 },
+      pipeline: {
+        runner: 'command',
+        commands: { outline: 'i=1; while [ $i -le 150 ]; do echo "line $i"; i=$((i+1)); sleep 0.01; done' },
+      },
+    });
+    try {
+      const job = await t.createJob({ slug: 'chatty' });
+      await waitFor(
+        async () => (await allEvents(t, job.id)).some((event) => event.type === 'stage_log'),
+        5000,
+        'the first line',
+      );
+      const lock = await holdWriteLock(join(t.dir, 'jobs.db'), 1500);
+      await lock.released;
+      await waitForStatus(t, job.id, ['completed'], 20000);
+      const outline = (await allEvents(t, job.id)).filter((event) => event.stage === 'outline');
+      const lines = outline.filter((event) => event.type === 'stage_log').map((event) => event.payload.line);
+      expect(lines).toEqual(Array.from({ length: 150 }, (_, i) => `line ${i + 1}`));
+      expect(outline.at(-1)?.type).toBe('stage_completed');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('a running job whose stage loop is gone', () => {
   it('is found by the lease sweep and re-run (job_resumed, reason takeover), without a restart', async () => {
     const t = await bootTestApp({

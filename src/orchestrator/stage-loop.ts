@@ -8,6 +8,7 @@ import { Stage } from '../domain/stages';
 import { ClaimedJob, JobLifecycle, StageOutcome } from '../lifecycle/job-lifecycle.service';
 import { STAGE_RUNNER } from './runners/runner.provider';
 import { StageAborted, StageRunner } from './runners/stage-runner';
+import { StageLogWriter } from './stage-log';
 import { StoreBackoff, untilStored } from './store-backoff';
 
 /** Why a running job's AbortController fired. */
@@ -58,6 +59,7 @@ export class StageLoop {
       : jobSignal;
     const artifactsDir = this.paths.artifactsDir(jobId);
     mkdirSync(artifactsDir, { recursive: true });
+    const logs = new StageLogWriter(jobId, stage, this.lifecycle, this.backoff, jobSignal, this.logger);
     const outcome = await this.runner.run({
       jobId,
       slug: job.slug,
@@ -67,11 +69,10 @@ export class StageLoop {
       brief: this.readBrief(jobId),
       signal: stageSignal,
       log: (stream, line) => {
-        if (stageSignal.aborted) return;
-        // Units of work run in the order they are asked for, so lines stay in order without waiting here.
-        this.lifecycle.log(jobId, stage, stream, line).catch((error: unknown) => this.ignoreConflict(jobId, error));
+        if (!stageSignal.aborted) logs.write(stream, line);
       },
     });
+    await logs.flushed();
     for (const path of outcome.artifacts) {
       const artifact = describeArtifact(this.paths.jobDir(jobId), stage, path);
       await untilStored(() => this.lifecycle.recordArtifact(jobId, artifact), this.backoff, jobSignal);
