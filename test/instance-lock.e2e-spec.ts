@@ -1,29 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { stringify } from 'yaml';
 import { removeDir, waitFor } from './helpers/app';
-import { NO_GATES } from './helpers/jobs';
-import { ServerProcess, runUntilExit, startServer } from './helpers/server-process';
+import { ServerProcess, runUntilExit, serverDataDir, startServer } from './helpers/server-process';
 
 const TOKEN = 'lock-test-token-0123456789';
 
 /** A data dir and its config: one slow simulated stage, so a job stays running. */
 function dataDir(): { dir: string; configPath: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'jobevents-lock-'));
-  const configPath = join(dir, 'operator.yaml');
-  writeFileSync(
-    configPath,
-    stringify({
-      server: { log_level: 'info' },
-      gates: NO_GATES,
-      security: { rate_limiting: { enabled: false } },
-      storage: { db_path: join(dir, 'jobs.db'), runs_dir: join(dir, 'runs') },
-      pipeline: { simulate: { stage_seconds: 30 } },
-    }),
-  );
-  return { dir, configPath };
+  return serverDataDir('jobevents-lock-', 30);
 }
 
 async function createRunningJob(server: ServerProcess): Promise<string> {

@@ -1,12 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { STAGES } from '../src/domain/stages';
 import { JobEvent } from '../src/domain/events';
 import { removeDir, waitFor } from './helpers/app';
-import { NO_GATES } from './helpers/jobs';
-import { ServerProcess, startServer } from './helpers/server-process';
+import { ServerProcess, serverDataDir, startServer } from './helpers/server-process';
 
 async function get(server: ServerProcess, token: string, path: string): Promise<any> {
   const response = await fetch(`${server.baseUrl}${path}`, { headers: { Authorization: `Bearer ${token}` } });
@@ -19,20 +16,8 @@ async function events(server: ServerProcess, token: string, jobId: string): Prom
 
 describe('restart recovery', () => {
   it('finishes a job whose server was killed mid-stage, with gap-free events equal to events.jsonl', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jobevents-crash-'));
+    const { dir, configPath } = serverDataDir('jobevents-crash-', 0.4);
     const token = 'crash-test-token-0123456789';
-    const configPath = join(dir, 'operator.yaml');
-    writeFileSync(
-      configPath,
-      stringify({
-        server: { log_level: 'info' },
-        gates: NO_GATES,
-        // These tests poll in a loop, far beyond the default 70 requests a minute.
-        security: { rate_limiting: { enabled: false } },
-        storage: { db_path: join(dir, 'jobs.db'), runs_dir: join(dir, 'runs') },
-        pipeline: { simulate: { stage_seconds: 0.4 } },
-      }),
-    );
     let server = await startServer(configPath, token, dir);
     try {
       const created = await fetch(`${server.baseUrl}/api/v1/jobs`, {

@@ -26,6 +26,15 @@ async function holdWriteLock(dbPath: string, ms: number): Promise<{ child: Child
   return { child, released };
 }
 
+/** The WARNING and ERROR lines logged after the first `lineCount` lines: a fault is reported a few times, not per attempt. */
+function warningsSince(t: TestApp, lineCount: number): string[] {
+  return t
+    .logs()
+    .split('\n')
+    .slice(lineCount)
+    .filter((line) => / (WARNING|ERROR): /.test(line));
+}
+
 async function timed<T>(action: () => Promise<T>): Promise<{ ms: number; result: T }> {
   const started = Date.now();
   const result = await action();
@@ -99,13 +108,7 @@ describe('another process holding the SQLite write lock', () => {
     for (const id of ids) await waitForStatus(t, id, ['completed'], 15000);
     await waitFor(async () => (await t.http().get('/readyz')).status === 200, 5000, '/readyz to be ready again');
     await t.http().post('/api/v1/jobs').set(t.auth).send({ slug: 'after', intent: 'x' }).expect(201);
-    // The fault is reported a few times, not once per attempt.
-    const faultLines = t
-      .logs()
-      .split('\n')
-      .slice(logLinesBefore)
-      .filter((line) => / (WARNING|ERROR): /.test(line));
-    expect(faultLines.length).toBeLessThan(20);
+    expect(warningsSince(t, logLinesBefore).length).toBeLessThan(20);
   });
 });
 
@@ -244,12 +247,7 @@ describeOnDisk('a full disk', () => {
       await new Promise((resolve) => setTimeout(resolve, 10_000));
       const cpu = process.cpuUsage(cpuBefore);
       expect((cpu.user + cpu.system) / 1e6).toBeLessThan(1);
-      const faultLines = t
-        .logs()
-        .split('\n')
-        .slice(logLinesBefore)
-        .filter((line) => / (WARNING|ERROR): /.test(line));
-      expect(faultLines.length).toBeLessThan(20);
+      expect(warningsSince(t, logLinesBefore).length).toBeLessThan(20);
 
       rmSync(filler);
       for (const id of ids) await waitForStatus(t, id, ['completed', 'failed'], 20000);

@@ -1,8 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { waitFor } from './app';
+import { NO_GATES } from './jobs';
 
 const ROOT = join(__dirname, '..', '..');
 /** The file `npm start` runs (after its build), read from package.json so these tests run exactly that. */
@@ -40,19 +43,11 @@ export function freePort(): Promise<number> {
 export async function startServer(configPath: string, token: string, cwd: string): Promise<ServerProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
   const port = await freePort();
-  let output = '';
-  const child = spawn(process.execPath, [MAIN], {
-    cwd,
-    env: { ...process.env, OPERATOR_CONFIG: configPath, ADMIN_TOKEN: token, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const { child, output, exited } = spawnServer(configPath, token, cwd, port);
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitFor(
     async () => {
-      if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
+      if (child.exitCode !== null) throw new Error(`server exited early:\n${output()}`);
       try {
         return (await fetch(`${baseUrl}/healthz`)).ok;
       } catch {
@@ -62,7 +57,7 @@ export async function startServer(configPath: string, token: string, cwd: string
     15000,
     'the server to answer /healthz',
   );
-  return { child, baseUrl, output: () => output, exited };
+  return { child, baseUrl, output, exited };
 }
 
 /** Runs the built service expecting it to refuse to start: resolves with its exit code and everything it printed. */
@@ -73,22 +68,45 @@ export function runUntilExit(
   port: number,
   timeoutMs = 15000,
 ): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const child = spawn(process.execPath, [MAIN], {
-      cwd,
-      env: { ...process.env, OPERATOR_CONFIG: configPath, ADMIN_TOKEN: token, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the server did not exit within ${timeoutMs} ms:\n${output}`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
+  const { child, output, exited } = spawnServer(configPath, token, cwd, port);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return exited.then((code) => {
+    clearTimeout(timer);
+    if (code === null) throw new Error(`the server did not exit within ${timeoutMs} ms:\n${output()}`);
+    return { code, output: output() };
   });
+}
+
+/** The built service as a child process on `port`, its output collected. */
+function spawnServer(configPath: string, token: string, cwd: string, port: number) {
+  let output = '';
+  const child = spawn(process.execPath, [MAIN], {
+    cwd,
+    env: { ...process.env, OPERATOR_CONFIG: configPath, ADMIN_TOKEN: token, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+/**
+ * A temp data dir with a config for a server process: info logs, no gates, no rate limits (these
+ * tests poll in a loop), its own SQLite file and runs dir, and the simulate runner at `stageSeconds`.
+ */
+export function serverDataDir(prefix: string, stageSeconds: number): { dir: string; configPath: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const configPath = join(dir, 'operator.yaml');
+  writeFileSync(
+    configPath,
+    stringify({
+      server: { log_level: 'info' },
+      gates: NO_GATES,
+      security: { rate_limiting: { enabled: false } },
+      storage: { db_path: join(dir, 'jobs.db'), runs_dir: join(dir, 'runs') },
+      pipeline: { simulate: { stage_seconds: stageSeconds } },
+    }),
+  );
+  return { dir, configPath };
 }
