@@ -1,14 +1,13 @@
 import { EventFilter, JobEvent } from '../../domain/events';
-import { ACTIVE_STATUSES, JobStatus, TERMINAL_STATUSES } from '../../domain/stages';
+import { ACTIVE_STATUSES, JobStatus } from '../../domain/stages';
 import { CommitListener, DueGate, JobAggregate, Store, StoreTx } from '../store.port';
 import { ExclusiveConnection, openSqlite } from './sqlite-connection';
-import { ArtifactRow, EventRow, GateRow, JOB_COLUMNS, JobRow, toArtifact, toEvent, toGate, toJob } from './sqlite-rows';
+import { storeErrorOf } from './sqlite-errors';
+import { IN_LIST, lastIdAtOrBefore, pruneEvents, whereClause, withChildren } from './sqlite-queries';
+import { EventRow, JOB_COLUMNS, JobRow, toEvent } from './sqlite-rows';
 import { MonotonicClock } from './sqlite-tx';
 import { StatementCache } from './statement-cache';
-import { storeErrorOf } from './sqlite-errors';
 import { UnitBatches } from './unit-batches';
-
-const IN_LIST = 'SELECT value FROM json_each(?)';
 
 /** The embedded store: one SQLite file through better-sqlite3 (docs/ARCHITECTURE.md, "Store"). */
 export class SqliteStore extends Store {
@@ -70,7 +69,7 @@ export class SqliteStore extends Store {
   job(jobId: string): Promise<JobAggregate | null> {
     return this.read(() => {
       const row = this.statements.get(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`).get(jobId) as JobRow | undefined;
-      return row ? (this.withChildren([row])[0] ?? null) : null;
+      return row ? (withChildren(this.statements, [row])[0] ?? null) : null;
     });
   }
 
@@ -87,7 +86,7 @@ export class SqliteStore extends Store {
               .all(status, limit)
           : this.statements.get(`SELECT ${JOB_COLUMNS} FROM jobs ORDER BY seq DESC LIMIT ?`).all(limit)
       ) as JobRow[];
-      return this.withChildren(rows);
+      return withChildren(this.statements, rows);
     });
   }
 
@@ -167,33 +166,9 @@ export class SqliteStore extends Store {
     return events.reverse();
   }
 
-  /**
-   * `ts` never decreases as ids grow (MonotonicClock), so a binary search over the primary key finds
-   * the id in ~17 index seeks for 100,000 events, where a `WHERE ts <= ?` would scan.
-   */
+  /** The last event at or before `ts`, by a binary search over ids (see lastIdAtOrBefore in sqlite-queries.ts). */
   lastIdAtOrBefore(ts: string): Promise<number> {
-    return this.read(() => {
-      const firstAtOrAfter = this.statements.get('SELECT id, ts FROM events WHERE id >= ? ORDER BY id LIMIT 1');
-      // Two one-row seeks: MIN and MAX in one SELECT would make SQLite scan the table.
-      const first = this.statements.get('SELECT id FROM events ORDER BY id ASC LIMIT 1').get() as
-        { id: number } | undefined;
-      const last = this.statements.get('SELECT id FROM events ORDER BY id DESC LIMIT 1').get() as
-        { id: number } | undefined;
-      if (!first || !last) return 0;
-      let found = 0;
-      let low = first.id;
-      let high = last.id;
-      while (low <= high) {
-        const middle = Math.floor((low + high) / 2);
-        const row = firstAtOrAfter.get(middle) as { id: number; ts: string } | undefined;
-        if (!row || row.id > high) high = middle - 1;
-        else if (row.ts <= ts) {
-          found = row.id;
-          low = row.id + 1;
-        } else high = middle - 1;
-      }
-      return found;
-    });
+    return this.read(() => lastIdAtOrBefore(this.statements, ts));
   }
 
   jobIdsWithEvents(): Promise<string[]> {
@@ -225,36 +200,7 @@ export class SqliteStore extends Store {
   }
 
   pruneEvents(cutoff: string, cap: number): Promise<{ removedOld: number; removedOverCap: number }> {
-    return this.write(() => {
-      const markPruned = this.statements.get(
-        'UPDATE jobs SET events_pruned_through = MAX(COALESCE(events_pruned_through, 0), ?) WHERE id = ?',
-      );
-      let removedOld = 0;
-      const old = this.statements
-        .get(
-          `SELECT e.job_id AS jobId, MAX(e.id) AS through FROM events e JOIN jobs j ON j.id = e.job_id
-           WHERE j.status IN (${IN_LIST}) AND e.ts < ? GROUP BY e.job_id`,
-        )
-        .all(JSON.stringify(TERMINAL_STATUSES), cutoff) as { jobId: string; through: number }[];
-      for (const { jobId, through } of old) {
-        removedOld += this.statements.get('DELETE FROM events WHERE job_id = ? AND ts < ?').run(jobId, cutoff).changes;
-        markPruned.run(through, jobId);
-      }
-      let removedOverCap = 0;
-      const crowded = this.statements
-        .get('SELECT job_id AS jobId FROM events GROUP BY job_id HAVING COUNT(*) > ?')
-        .all(cap) as { jobId: string }[];
-      for (const { jobId } of crowded) {
-        const boundary = this.statements
-          .get('SELECT id FROM events WHERE job_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?')
-          .get(jobId, cap) as { id: number };
-        removedOverCap += this.statements
-          .get('DELETE FROM events WHERE job_id = ? AND id <= ?')
-          .run(jobId, boundary.id).changes;
-        markPruned.run(boundary.id, jobId);
-      }
-      return { removedOld, removedOverCap };
-    });
+    return this.write(() => pruneEvents(this.statements, cutoff, cap));
   }
 
   async close(): Promise<void> {
@@ -285,38 +231,4 @@ export class SqliteStore extends Store {
   private events(sql: string, params: unknown[]): Promise<JobEvent[]> {
     return this.read(() => (this.statements.get(sql).all(...params) as EventRow[]).map(toEvent));
   }
-
-  private withChildren(rows: JobRow[]): JobAggregate[] {
-    if (rows.length === 0) return [];
-    const ids = JSON.stringify(rows.map((row) => row.id));
-    const gates = this.statements
-      .get(`SELECT * FROM gates WHERE job_id IN (${IN_LIST}) ORDER BY position`)
-      .all(ids) as GateRow[];
-    const artifacts = this.statements
-      .get(`SELECT * FROM artifacts WHERE job_id IN (${IN_LIST}) ORDER BY id`)
-      .all(ids) as ArtifactRow[];
-    return rows.map((row) => ({
-      ...toJob(row),
-      gates: gates.filter((gate) => gate.job_id === row.id).map(toGate),
-      artifacts: artifacts.filter((artifact) => artifact.job_id === row.id).map(toArtifact),
-    }));
-  }
-}
-
-function whereClause(filter: EventFilter): { where: string; params: unknown[] } {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  if (filter.jobId !== undefined) {
-    clauses.push('AND job_id = ?');
-    params.push(filter.jobId);
-  }
-  if (filter.types && filter.types.length > 0) {
-    clauses.push(`AND type IN (${filter.types.map(() => '?').join(', ')})`);
-    params.push(...filter.types);
-  }
-  if (filter.stage !== undefined) {
-    clauses.push('AND stage = ?');
-    params.push(filter.stage);
-  }
-  return { where: clauses.join(' '), params };
 }
