@@ -41,7 +41,7 @@ export interface JobEvent {
   payload: Record<string, unknown>;
 }
 
-/** What a caller gives `EventLogger.emit()`; the logger adds id and timestamps. */
+/** An event before it is stored: the store adds its id and timestamps (StoreTx.appendEvent). */
 export interface EventInput {
   jobId: string;
   type: EventType;

@@ -164,7 +164,14 @@ export const TRANSITIONS: readonly Transition[] = [
     '`job_timeout_hours` passed, or the job cannot start',
     'failed',
   ),
-  row('recover', ['running'], 'queued', ['job_resumed'], 'restart recovery (`reason: restart`)', 'recovered'),
+  row(
+    'recover',
+    ['running'],
+    'queued',
+    ['job_resumed'],
+    'restart recovery (`reason: restart`), or a lease nobody renews (`reason: takeover`)',
+    'recovered',
+  ),
   row('apply_patch_direct', JOB_STATUSES, null, ['patch_applied_direct'], '`POST …/patches/:stage/apply`', 'patched'),
 ];
 

@@ -104,7 +104,7 @@ export class StageLoop {
 
   /**
    * A conflict means the job moved on (canceled, say) while this stage ran: nothing left to record. A
-   * line the store refused (locked past its busy timeout, full) is dropped, reported once per outage.
+   * store still refusing when the job is stopped leaves the job to the lease sweep (reported once).
    */
   private ignoreConflict(jobId: string, error: unknown): void {
     if (error instanceof ConflictError) return;

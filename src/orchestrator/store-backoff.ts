@@ -16,10 +16,6 @@ export class StoreBackoff {
     private readonly maxMs = 2_000,
   ) {}
 
-  get isFailing(): boolean {
-    return this.failures > 0;
-  }
-
   /** Records a failure of a try (the `attempt`-th in a row of that work); returns the pause before the next. */
   failed(error: unknown, attempt = this.failures): number {
     if (this.failures === 0) {
