@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { InstanceLock } from './common/instance-lock';
 import { LoadedConfig } from './config/config.loader';
 import { BusModule } from './bus/bus.module';
+import { EventBus } from './bus/bus.port';
 import { ConfigModule } from './config/config.module';
 import { ConsoleModule } from './console/console.module';
 import { EventsModule } from './events/events.module';
@@ -15,10 +16,19 @@ import { OrchestratorModule } from './orchestrator/orchestrator.module';
 import { SecurityModule } from './security/security.module';
 import { SinksModule } from './sinks/sinks.module';
 import { StoreModule } from './store/store.module';
+import { Store } from './store/store.port';
+
+/** What createApp opens before the app is built: the data lock (SQLite only), the store and the bus. */
+export interface Engines {
+  lock?: InstanceLock;
+  store: Store;
+  bus: EventBus;
+}
 
 @Module({})
 export class AppModule {
-  static register(loaded: LoadedConfig, lock?: InstanceLock): DynamicModule {
+  static register(loaded: LoadedConfig, engines: Engines): DynamicModule {
+    const { lock, store, bus } = engines;
     return {
       module: AppModule,
       global: true,
@@ -27,8 +37,8 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(loaded),
         ScheduleModule.forRoot(),
-        StoreModule,
-        BusModule,
+        StoreModule.forRoot(store),
+        BusModule.forRoot(bus),
         LifecycleModule,
         SinksModule,
         MetricsModule,

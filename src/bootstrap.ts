@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { AppModule } from './app.module';
+import { AppModule, Engines } from './app.module';
+import { openBus } from './bus/open-bus';
 import { AppLogger, LineSink } from './common/app-logger';
 import { InstanceLock } from './common/instance-lock';
 import { HttpExceptionFilter } from './common/http-exception.filter';
@@ -12,10 +13,13 @@ import { jsonBody } from './common/json-body';
 import { serveOpenApi } from './common/openapi';
 import { requestLog } from './common/request-log';
 import { LoadedConfig } from './config/config.loader';
+import { urlPasswords } from './config/urls';
 import { negotiateEventStream } from './events/stream-negotiation';
 import { httpMetrics } from './metrics/http-metrics';
 import { MetricsService } from './metrics/metrics.service';
 import { applyHttpHardening } from './security/http-hardening';
+import { openStore } from './store/open-store';
+import { Store } from './store/store.port';
 
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT = '1mb';
@@ -28,21 +32,23 @@ export interface CreateAppOptions {
 /** Builds the whole app (used by main.ts, the e2e tests and the bench, so all run the same thing). */
 export async function createApp(loaded: LoadedConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
   const { config } = loaded;
-  const logger = new AppLogger(config.server.log_level, [loaded.adminToken], options.logSink);
+  const logger = new AppLogger(
+    config.server.log_level,
+    [loaded.adminToken, ...urlPasswords(config.storage.postgres_url, config.bus.nats_url)],
+    options.logSink,
+  );
   mkdirSync(config.storage.runs_dir, { recursive: true });
-  // Before anything opens the data: a second instance on the same files stops here (DataInUse).
-  const lock = new InstanceLock();
-  lock.acquire(lockPaths(config), config.server.port);
+  const engines = await openEngines(config);
   let app: NestExpressApplication;
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule.register(loaded, lock), {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.register(loaded, engines), {
       logger,
       bodyParser: false,
       // Streams are ended before the server closes; keep-alive sockets left open must not hold the exit.
       forceCloseConnections: true,
     });
   } catch (error) {
-    lock.release();
+    await closeEngines(engines);
     throw error;
   }
   app.use(httpMetrics(app.get(MetricsService)));
@@ -69,6 +75,35 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
   server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
   serveOpenApi(app);
   return app;
+}
+
+/**
+ * The data lock, the store and the bus, in that order, each closed again if a later one fails. The
+ * embedded store is this process's alone: a second instance on the same files stops at the lock
+ * (DataInUse). In cluster mode the instances share the database and the runs dir by design, and the
+ * database refuses a second instance with the same instance_id instead.
+ */
+async function openEngines(config: LoadedConfig['config']): Promise<Engines> {
+  let lock: InstanceLock | undefined;
+  if (config.storage.engine === 'sqlite') {
+    lock = new InstanceLock();
+    lock.acquire(lockPaths(config), config.server.port);
+  }
+  let store: Store | undefined;
+  try {
+    store = await openStore(config);
+    return { lock, store, bus: await openBus(config, store) };
+  } catch (error) {
+    await store?.close().catch(() => undefined);
+    lock?.release();
+    throw error;
+  }
+}
+
+async function closeEngines({ lock, store, bus }: Engines): Promise<void> {
+  await bus.close().catch(() => undefined);
+  await store.close().catch(() => undefined);
+  lock?.release();
 }
 
 /** One lock beside the SQLite file (unless in memory) and one in the runs dir. */

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
-import { DataInUse } from './common/instance-lock';
+import { StartupError } from './common/startup-error';
 import { ConfigError, loadConfig } from './config/config.loader';
-import { bindAddress, securitySummary } from './security/startup-checks';
+import { bindAddress, clusterSummary, securitySummary } from './security/startup-checks';
 
 const SHUTDOWN_DEADLINE_MS = 4500;
 
@@ -22,13 +22,14 @@ async function main(): Promise<void> {
   try {
     app = await createApp(loaded);
   } catch (error) {
-    if (!(error instanceof DataInUse)) throw error;
-    process.stderr.write(`[database] ERROR: ${error.message}\n`);
+    if (!(error instanceof StartupError)) throw error;
+    process.stderr.write(`[${error.context}] ERROR: ${error.message}\n`);
     process.exit(1);
   }
   const log = new Logger('config');
   if (!loaded.loadedFromFile) log.warn(`No config file at ${loaded.path}; using built-in defaults`);
   else log.log(`Loaded ${loaded.path}`);
+  for (const line of clusterSummary(loaded.config)) new Logger('cluster')[line.level](line.message);
   const security = new Logger('security');
   const host = bindAddress(loaded.config.server);
   for (const line of securitySummary(loaded, host)) security[line.level](line.message);

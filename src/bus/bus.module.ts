@@ -1,11 +1,18 @@
-import { Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { EventBus } from './bus.port';
-import { LocalBus } from './local/local-bus';
 
-/** The bus port and its adapter: the in-process RxJS bus (the embedded default). */
+/** The bus port, with the adapter bootstrap opened from the config (in-process, or NATS in cluster mode). */
 @Global()
-@Module({
-  providers: [{ provide: EventBus, useClass: LocalBus }],
-  exports: [EventBus],
-})
-export class BusModule {}
+@Module({})
+export class BusModule implements OnApplicationShutdown {
+  constructor(@Inject(EventBus) private readonly bus: EventBus) {}
+
+  static forRoot(bus: EventBus): DynamicModule {
+    return { module: BusModule, providers: [{ provide: EventBus, useValue: bus }], exports: [EventBus] };
+  }
+
+  /** Streams get their `complete` (the shutdown frame); a NATS connection is drained. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.bus.close();
+  }
+}

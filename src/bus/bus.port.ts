@@ -25,4 +25,13 @@ export abstract class EventBus {
 
   /** Subscriptions open now (tests and metrics check that streams release theirs). */
   abstract readonly subscriberCount: number;
+
+  /** The adapter's name, as /readyz and the config report show it. */
+  abstract readonly engine: string;
+
+  /** Resolves when the bus can carry events between instances now; else BusUnavailable (503). */
+  abstract check(): Promise<void>;
+
+  /** Ends every subscription (their `complete`) and lets go of any connection. */
+  abstract close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { StartupError } from './startup-error';
 
 interface Holder {
   pid: number;
@@ -12,7 +13,11 @@ interface Holder {
 }
 
 /** Another live process holds the data this one was pointed at. */
-export class DataInUse extends Error {}
+export class DataInUse extends StartupError {
+  constructor(message: string) {
+    super('database', message);
+  }
+}
 
 /**
  * A lock file per data location (the SQLite file, the runs dir), holding the pid, host and port of

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
@@ -7,6 +8,7 @@ import { STAGES, isStage } from '../domain/stages';
 import { DEFAULT_ADMIN_TOKEN, DEFAULT_CONFIG_PATH, defaultConfigObject } from './defaults';
 import { GateConfig, OperatorConfig } from './operator-config';
 import { deepMerge, isPlainObject } from './deep-merge';
+import { redactUrl } from './urls';
 
 /** Thrown for a config that must stop start-up; its message is the one line an operator reads. */
 export class ConfigError extends Error {}
@@ -37,6 +39,8 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   applyEnvOverrides(merged, env);
   const config = validateConfig(merged, path);
   resolveStoragePaths(config, cwd);
+  checkEngineUrls(config, path);
+  if (config.cluster.instance_id === '') config.cluster.instance_id = `${hostname()}:${process.pid}`;
   const tokenFromEnv = env[config.security.admin_token_env];
   const adminToken = tokenFromEnv && tokenFromEnv.length > 0 ? tokenFromEnv : config.security.default_token;
   return { config, adminToken, isDefaultToken: adminToken === DEFAULT_ADMIN_TOKEN, path, loadedFromFile };
@@ -63,6 +67,52 @@ function applyEnvOverrides(merged: Record<string, any>, env: NodeJS.ProcessEnv):
     }
     merged.server.port = port;
   }
+  const byEnv: [string, string, string][] = [
+    ['DATABASE_URL', 'storage', 'postgres_url'],
+    ['NATS_URL', 'bus', 'nats_url'],
+    ['INSTANCE_ID', 'cluster', 'instance_id'],
+  ];
+  for (const [name, section, key] of byEnv) {
+    const value = env[name];
+    if (value !== undefined && value !== '' && isPlainObject(merged[section])) merged[section][key] = value;
+  }
+}
+
+/** The engines' URLs, checked only for the engines in use (a default URL of an unused engine is never read). */
+function checkEngineUrls(config: OperatorConfig, path: string): void {
+  if (config.bus.engine === 'nats' && config.storage.engine !== 'postgres') {
+    throw new ConfigError(
+      `Invalid config ${path}: bus.engine nats needs storage.engine postgres (the instances of a cluster share one database)`,
+    );
+  }
+  const checks = [
+    {
+      inUse: config.storage.engine === 'postgres',
+      key: 'storage.postgres_url',
+      url: config.storage.postgres_url,
+      schemes: ['postgres:', 'postgresql:'],
+    },
+    { inUse: config.bus.engine === 'nats', key: 'bus.nats_url', url: config.bus.nats_url, schemes: ['nats:', 'tls:'] },
+  ];
+  for (const { inUse, key, url, schemes } of checks) {
+    if (!inUse) continue;
+    const problem = urlProblem(url, schemes);
+    if (problem)
+      throw new ConfigError(`Invalid config ${path}: ${key} ${problem} (got ${JSON.stringify(redactUrl(url))})`);
+  }
+}
+
+function urlProblem(url: string, schemes: string[]): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `must be a URL such as ${schemes[0]}//127.0.0.1`;
+  }
+  if (!schemes.includes(parsed.protocol))
+    return `must start with ${schemes.map((scheme) => `${scheme}//`).join(' or ')}`;
+  if (!parsed.hostname) return 'must name a host';
+  return null;
 }
 
 export function validateConfig(plain: Record<string, any>, path: string): OperatorConfig {

@@ -71,6 +71,8 @@ export function defaultConfigObject(): Record<string, unknown> {
       max_events_per_job: 1000,
       busy_timeout_ms: 5000,
       min_free_mb: 100,
+      engine: 'sqlite',
+      postgres_url: 'postgres://127.0.0.1:5432/jobevents',
     },
     pipeline: {
       max_concurrent_jobs: 1,
@@ -84,6 +86,8 @@ export function defaultConfigObject(): Record<string, unknown> {
     events: { heartbeat_seconds: 5, sse_retry_ms: 3000, max_backlog: 10000 },
     ui: { enabled: false, port: 7860, share: false, debug: false, features: {} },
     metrics: { public: false },
+    bus: { engine: 'local', nats_url: 'nats://127.0.0.1:4222', stream: 'JOBEVENTS' },
+    cluster: { instance_id: '', lease_seconds: 15 },
   };
 }
 

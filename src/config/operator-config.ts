@@ -8,6 +8,7 @@ import {
   IsNumber,
   IsObject,
   IsString,
+  Matches,
   Max,
   Min,
   MinLength,
@@ -76,6 +77,9 @@ export class GateConfig {
   auto_approve_after_s: number | null;
 }
 
+export const STORAGE_ENGINES = ['sqlite', 'postgres'] as const;
+export const BUS_ENGINES = ['local', 'nats'] as const;
+
 export class StorageConfig {
   @IsString() @MinLength(1) db_path: string;
   @IsString() @MinLength(1) runs_dir: string;
@@ -86,6 +90,26 @@ export class StorageConfig {
   @IsInt() @Min(0) busy_timeout_ms: number;
   /** Below this much free space in the runs dir, /readyz answers 503. */
   @IsInt() @Min(0) min_free_mb: number;
+  /** sqlite: the embedded file at db_path; postgres: the shared database of cluster mode (docs/CLUSTER.md). */
+  @IsIn(STORAGE_ENGINES) engine: (typeof STORAGE_ENGINES)[number];
+  /** Read only when engine is postgres; DATABASE_URL overrides it. Its password is never shown. */
+  @IsString() @MinLength(1) postgres_url: string;
+}
+
+export class BusConfig {
+  /** local: the in-process bus; nats: NATS JetStream between the instances of a cluster. */
+  @IsIn(BUS_ENGINES) engine: (typeof BUS_ENGINES)[number];
+  /** Read only when engine is nats; NATS_URL overrides it. */
+  @IsString() @MinLength(1) nats_url: string;
+  /** The JetStream stream; each job's events are published on <stream>.job.<job_id>. */
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'stream must be letters, digits, _ or -' }) stream: string;
+}
+
+export class ClusterConfig {
+  /** This instance among the others (leases name it); empty: <hostname>:<pid>. INSTANCE_ID overrides it. */
+  @IsString() instance_id: string;
+  /** How long a running job's claim holds unless its instance renews it; another instance takes it over after. */
+  @IsNumber() @Min(1) lease_seconds: number;
 }
 
 export class SimulateConfig {
@@ -133,4 +157,6 @@ export class OperatorConfig {
   @ValidateNested() @Type(() => EventsConfig) events: EventsConfig;
   @ValidateNested() @Type(() => UiConfig) ui: UiConfig;
   @ValidateNested() @Type(() => MetricsConfig) metrics: MetricsConfig;
+  @ValidateNested() @Type(() => BusConfig) bus: BusConfig;
+  @ValidateNested() @Type(() => ClusterConfig) cluster: ClusterConfig;
 }

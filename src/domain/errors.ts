@@ -40,3 +40,6 @@ export class StoreFull extends StoreUnavailable {
     super(message, 30);
   }
 }
+
+/** The bus between instances (NATS) is not reachable: 503, like a store that refuses. */
+export class BusUnavailable extends StoreUnavailable {}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigError, loadConfig } from '../config/config.loader';
 import { ConfigSource } from '../config/config.module';
 import { OperatorConfig } from '../config/operator-config';
+import { redactUrl } from '../config/urls';
 import { HealthService } from './health.service';
 import { ReadinessService } from './readiness.service';
 
@@ -22,16 +23,21 @@ export class ConfigReportService {
   ) {}
 
   /**
-   * The running config without any token: the default token is left out, not masked, and the values
-   * of pipeline.command_env (a pipeline's own keys, often) are shown as ***.
+   * The running config without any secret: the default token is left out, not masked, the values of
+   * pipeline.command_env (a pipeline's own keys, often) are shown as ***, and so are the passwords of
+   * the engines' URLs.
    */
   sanitized(): Record<string, unknown> {
     const copy = JSON.parse(JSON.stringify(this.config)) as {
       security: Record<string, unknown>;
       pipeline: { command_env: Record<string, string> };
+      storage: { postgres_url: string };
+      bus: { nats_url: string };
     };
     delete copy.security.default_token;
     for (const name of Object.keys(copy.pipeline.command_env)) copy.pipeline.command_env[name] = '***';
+    copy.storage.postgres_url = redactUrl(copy.storage.postgres_url);
+    copy.bus.nats_url = redactUrl(copy.bus.nats_url);
     return { ...copy, source: { path: this.source.path, loaded_from_file: this.source.loadedFromFile } };
   }
 

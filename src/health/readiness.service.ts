@@ -1,6 +1,6 @@
 import { accessSync, constants, statfsSync } from 'node:fs';
 import { Injectable } from '@nestjs/common';
-import { INSTANCE_ID } from '../common/instance-id';
+import { EventBus } from '../bus/bus.port';
 import { OperatorConfig } from '../config/operator-config';
 import { RunPaths } from '../config/run-paths';
 import { StoreUnavailable } from '../domain/errors';
@@ -15,13 +15,14 @@ export interface ReadinessReport {
 
 /**
  * Whether a write would succeed now (docs/OPERATIONS.md, "Monitoring"): the store takes its write
- * lock, and the runs dir is writable with more free space than storage.min_free_mb. /healthz stays
+ * lock, the bus reaches the other instances (cluster mode), and the runs dir is writable with more free space than storage.min_free_mb. /healthz stays
  * liveness; this is what a balancer or an orchestrator should route by.
  */
 @Injectable()
 export class ReadinessService {
   constructor(
     private readonly store: Store,
+    private readonly bus: EventBus,
     private readonly config: OperatorConfig,
     private readonly paths: RunPaths,
   ) {}
@@ -29,9 +30,15 @@ export class ReadinessService {
   /** The report, or StoreUnavailable (503 with Retry-After) naming what is wrong. */
   async check(): Promise<ReadinessReport> {
     await this.store.checkWritable();
+    await this.bus.check();
     const problem = this.runsDirProblem();
     if (problem) throw new StoreUnavailable(problem, 30);
-    return { status: 'ready', storage: 'sqlite', bus: 'local', instance_id: INSTANCE_ID };
+    return {
+      status: 'ready',
+      storage: this.config.storage.engine,
+      bus: this.bus.engine,
+      instance_id: this.config.cluster.instance_id,
+    };
   }
 
   /** Why the runs dir cannot take files now, or null. */

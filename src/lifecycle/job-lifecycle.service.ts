@@ -1,14 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { JobNotFound } from '../domain/errors';
+import { ConflictError, JobNotFound } from '../domain/errors';
 import { EventInput, JobEvent } from '../domain/events';
 import { JobEvents, StageEvents, GateEvents } from '../domain/event-catalog';
 import { STAGES, Stage, nextStage } from '../domain/stages';
 import { OperatorConfig } from '../config/operator-config';
 import { ArtifactRecord, NewGate, Store } from '../store/store.port';
 import { JobCommand } from './unit-of-work';
-
-/** How long a claim on a job holds unless renewed (a dead instance's jobs are free after it). */
-export const LEASE_SECONDS = 15;
 
 export interface NewJobInput {
   id: string;
@@ -56,7 +53,7 @@ export class JobLifecycle {
   /** The oldest queued job not in `skip`, started and leased to `owner` (null: the queue is empty). */
   claimNext(owner: string, skip: readonly string[]): Promise<ClaimedJob | null> {
     const now = new Date();
-    const until = new Date(now.getTime() + LEASE_SECONDS * 1000).toISOString();
+    const until = this.leaseUntil(now.getTime());
     return this.store.unitOfWork(async (tx) => {
       const claimed = await tx.claimNextQueued(owner, until, now.toISOString(), skip);
       if (!claimed) return null;
@@ -146,20 +143,35 @@ export class JobLifecycle {
     });
   }
 
-  /** A job that was running when its instance stopped: back to the queue, to re-run the interrupted stage. */
-  recover(jobId: string, reason: 'restart' | 'takeover'): Promise<Stage> {
+  /**
+   * A job that was running when its instance stopped: back to the queue, to re-run the interrupted
+   * stage. The lease is checked in the transaction (its holder may have renewed it since it was read):
+   * a takeover needs it expired; a restart (`by` starting up) needs it to be `by`'s own, or the store
+   * to be this instance's alone (SQLite: the stopped process was the only one). ConflictError if not.
+   */
+  recover(jobId: string, reason: 'restart' | 'takeover', by: string): Promise<Stage> {
     return this.store.unitOfWork(async (tx) => {
-      const command = await JobCommand.begin(tx, jobId, 'recover', new Date().toISOString());
+      const now = new Date().toISOString();
+      const command = await JobCommand.begin(tx, jobId, 'recover', now);
+      const { lease_owner: owner, lease_expires_at: expires } = command.job;
+      const isLive = owner !== null && owner !== by && (expires ?? '') >= now;
+      const isOthers = this.config.storage.engine !== 'sqlite' && owner !== null && owner !== by;
+      if ((reason === 'takeover' && isLive) || (reason === 'restart' && isOthers)) {
+        throw new ConflictError(`Job ${jobId} is held by instance ${owner} until ${expires}`);
+      }
       await command.updateJob();
       await command.append(JobEvents.resumed(jobId, command.job.stage, reason));
       return command.job.stage;
     });
   }
 
-  /** Keeps this instance's claim on the jobs it runs. */
-  renewLeases(owner: string, jobIds: readonly string[]): Promise<void> {
-    const until = new Date(Date.now() + LEASE_SECONDS * 1000).toISOString();
-    return this.store.renewLeases(owner, jobIds, until);
+  /** Keeps this instance's claim on the jobs it runs; resolves to the ones it still holds (the others were taken over). */
+  renewLeases(owner: string, jobIds: readonly string[]): Promise<string[]> {
+    return this.store.renewLeases(owner, jobIds, this.leaseUntil(Date.now()));
+  }
+
+  private leaseUntil(nowMs: number): string {
+    return new Date(nowMs + this.config.cluster.lease_seconds * 1000).toISOString();
   }
 
   /** The job's run here has ended (paused, finished or stopped): another instance may claim it. */

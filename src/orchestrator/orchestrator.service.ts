@@ -2,11 +2,10 @@ import type { Server } from 'node:http';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { EventBus, Unsubscribe } from '../bus/bus.port';
-import { INSTANCE_ID } from '../common/instance-id';
 import { OperatorConfig } from '../config/operator-config';
 import { ConflictError } from '../domain/errors';
 import { EventType } from '../domain/events';
-import { JobLifecycle, LEASE_SECONDS } from '../lifecycle/job-lifecycle.service';
+import { JobLifecycle } from '../lifecycle/job-lifecycle.service';
 import { Store } from '../store/store.port';
 import { AbortReason, StageLoop } from './stage-loop';
 import { StoreBackoff } from './store-backoff';
@@ -28,7 +27,6 @@ const QUEUE_EVENTS: ReadonlySet<EventType> = new Set([
 @Injectable()
 export class OrchestratorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('orchestrator');
-  readonly instanceId = INSTANCE_ID;
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private unsubscribe?: Unsubscribe;
   private leaseTimer?: NodeJS.Timeout;
@@ -47,6 +45,11 @@ export class OrchestratorService implements OnApplicationBootstrap, BeforeApplic
     private readonly loop: StageLoop,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
+
+  /** This instance among the others: the owner named in its leases. */
+  get instanceId(): string {
+    return this.config.cluster.instance_id;
+  }
 
   /**
    * Nothing is recovered or started before the HTTP port is bound: an instance that cannot listen
@@ -73,10 +76,14 @@ export class OrchestratorService implements OnApplicationBootstrap, BeforeApplic
     this.unsubscribe = this.bus.subscribe(0, {
       next: ({ event }) => {
         if (event.type === 'job_canceled') this.abort(event.job_id, 'canceled');
-        else if (QUEUE_EVENTS.has(event.type)) this.schedulePump();
+        // Another instance took the job over (this one looked dead to it): stop running it here.
+        else if (event.type === 'job_resumed' && event.payload.reason === 'takeover') {
+          this.abort(event.job_id, 'lease_lost');
+        }
+        if (QUEUE_EVENTS.has(event.type)) this.schedulePump();
       },
     });
-    this.leaseTimer = setInterval(() => this.renewLeases(), (LEASE_SECONDS * 1000) / 3);
+    this.leaseTimer = setInterval(() => this.renewLeases(), (this.config.cluster.lease_seconds * 1000) / 3);
     this.leaseTimer.unref();
     this.hasStarted = true;
     this.schedulePump();
@@ -148,18 +155,28 @@ export class OrchestratorService implements OnApplicationBootstrap, BeforeApplic
       });
   }
 
+  /** A job whose lease another instance now holds stops here at once (it runs there). */
   private renewLeases(): void {
-    if (this.running.size === 0) return;
-    this.lifecycle.renewLeases(this.instanceId, this.runningJobIds).catch((error: unknown) => {
-      this.logger.error(`Could not renew job leases: ${error instanceof Error ? error.message : String(error)}`);
-    });
+    const jobIds = this.runningJobIds;
+    if (jobIds.length === 0) return;
+    this.lifecycle.renewLeases(this.instanceId, jobIds).then(
+      (held) => {
+        for (const jobId of jobIds.filter((id) => !held.includes(id))) {
+          this.logger.warn(`Job ${jobId} | its lease was taken over by another instance; stopping it here`);
+          this.abort(jobId, 'lease_lost');
+        }
+      },
+      (error: unknown) => {
+        this.logger.error(`Could not renew job leases: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
   }
 
   /** After a crash: `running` jobs re-run their interrupted stage; `queued` ones simply wait their turn. */
   private async recoverInterruptedJobs(): Promise<void> {
     for (const jobId of await this.store.jobIdsWithStatus('running')) {
       try {
-        const stage = await this.lifecycle.recover(jobId, 'restart');
+        const stage = await this.lifecycle.recover(jobId, 'restart', this.instanceId);
         this.logger.warn(`Job ${jobId} | was running ${stage} when the service stopped; re-running that stage`);
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;

@@ -12,7 +12,7 @@ import { StageLogWriter } from './stage-log';
 import { StoreBackoff, untilStored } from './store-backoff';
 
 /** Why a running job's AbortController fired. */
-export type AbortReason = 'canceled' | 'job_timeout' | 'shutdown';
+export type AbortReason = 'canceled' | 'job_timeout' | 'shutdown' | 'lease_lost';
 
 /**
  * Runs a claimed job from its stage until it pauses at a gate, completes, fails or is stopped
@@ -87,8 +87,11 @@ export class StageLoop {
     jobSignal: AbortSignal,
   ): Promise<void> {
     const reason = jobSignal.aborted ? (jobSignal.reason as AbortReason) : null;
-    // Canceled, stopped for shutdown (a restart re-runs the stage), or already moved on by someone else.
-    if (reason === 'canceled' || reason === 'shutdown' || error instanceof ConflictError) return;
+    // Canceled, stopped for shutdown (a restart re-runs the stage), taken over by another instance, or
+    // already moved on by someone else.
+    if (reason === 'canceled' || reason === 'shutdown' || reason === 'lease_lost' || error instanceof ConflictError) {
+      return;
+    }
     const message =
       reason === 'job_timeout'
         ? `job timed out after ${this.config.pipeline.job_timeout_hours} h`

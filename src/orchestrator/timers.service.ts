@@ -45,7 +45,7 @@ export class TimersService {
       for (const { jobId, stage } of await this.store.dueGates(now)) {
         await this.attempt(() => this.gates.autoApprove(jobId, stage));
       }
-      for (const jobId of await this.store.overdueJobIds(now)) {
+      for (const jobId of await this.store.overdueJobIds(now, this.orchestrator.instanceId)) {
         // A job running here stops its stage; the stage loop then records stage_failed and job_failed.
         if (this.orchestrator.runningJobIds.includes(jobId)) this.orchestrator.abort(jobId, 'job_timeout');
         else await this.attempt(() => this.jobs.fail(jobId, 'job timed out'));
@@ -67,7 +67,7 @@ export class TimersService {
     for (const jobId of await this.store.expiredLeases(now)) {
       if (this.orchestrator.runningJobIds.includes(jobId)) continue;
       this.logger.warn(`Job ${jobId} | running, but no stage loop holds it; re-running its stage`);
-      await this.attempt(async () => void (await this.jobs.recover(jobId, 'takeover')));
+      await this.attempt(async () => void (await this.jobs.recover(jobId, 'takeover', this.orchestrator.instanceId)));
     }
   }
 

@@ -1,5 +1,6 @@
 import { LoadedConfig } from '../config/config.loader';
-import { ServerConfig } from '../config/operator-config';
+import { OperatorConfig, ServerConfig } from '../config/operator-config';
+import { redactUrl } from '../config/urls';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -54,5 +55,25 @@ export function securitySummary(loaded: LoadedConfig, boundHost: string): Summar
         `security headers ${headers.enabled ? 'on' : 'OFF'}; at most ${security.max_streams_per_client} streams per client`,
     },
   );
+  return lines;
+}
+
+/** The engines this instance runs on, and a warning when the combination is for one instance only. */
+export function clusterSummary(config: OperatorConfig): SummaryLine[] {
+  const { storage, bus, cluster } = config;
+  if (storage.engine === 'sqlite') return [];
+  const lines: SummaryLine[] = [
+    {
+      level: 'log',
+      message: `Instance ${cluster.instance_id}: storage postgres at ${redactUrl(storage.postgres_url)}, bus ${bus.engine}${bus.engine === 'nats' ? ` at ${redactUrl(bus.nats_url)} (stream ${bus.stream})` : ''}`,
+    },
+  ];
+  if (bus.engine === 'local') {
+    lines.push({
+      level: 'warn',
+      message:
+        'storage.engine postgres with bus.engine local serves one instance only: other instances would not see its events live (docs/CLUSTER.md)',
+    });
+  }
   return lines;
 }

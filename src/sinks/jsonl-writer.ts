@@ -1,7 +1,9 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { OperatorConfig } from '../config/operator-config';
 import { RunPaths } from '../config/run-paths';
+import { withFileLock } from './file-lock';
 import { Store } from '../store/store.port';
 import { PublishedEvent } from '../domain/events';
 
@@ -16,6 +18,11 @@ const TAIL_BYTES = 64 * 1024;
  * to a file, and any line after a failed append, goes through a catch-up instead: the rows the file
  * lacks are copied from the store in id order (the event at hand among them), and the events that
  * commit meanwhile are left to that catch-up, which reads until it has seen them all.
+ *
+ * In cluster mode the runs dir is shared and other instances append to the same files, so every
+ * line goes through a catch-up, under a lock file per job (withFileLock): the file's last id read
+ * under the lock, the rows after it copied from the store. Whichever instance writes, each file
+ * holds the store's events in id order, once.
  */
 @Injectable()
 export class JsonlWriter implements OnApplicationShutdown {
@@ -27,16 +34,23 @@ export class JsonlWriter implements OnApplicationShutdown {
   /** Catch-ups under way, and whether an event committed for that job while one was reading. */
   private readonly catchingUp = new Map<string, { hasMore: boolean; done: Promise<number> }>();
 
+  /** Other processes write to these files too (cluster mode's shared runs dir). */
+  private readonly isShared: boolean;
+
   constructor(
     private readonly paths: RunPaths,
     private readonly store: Store,
-  ) {}
+    config: OperatorConfig,
+  ) {
+    this.isShared = config.storage.engine !== 'sqlite';
+  }
 
   /** Never throws: the store is the truth, and a line that could not be written is caught up later. */
   append({ event, json }: PublishedEvent): void {
     const jobId = event.job_id;
-    if (this.behind.has(jobId) || !this.checked.has(jobId)) {
-      void this.catchUp(jobId, 1);
+    if (this.isShared || this.behind.has(jobId) || !this.checked.has(jobId)) {
+      // Shared: the lines of several events, and of other instances', are routine in one catch-up.
+      void this.catchUp(jobId, this.isShared ? Number.POSITIVE_INFINITY : 1);
       return;
     }
     try {
@@ -95,6 +109,17 @@ export class JsonlWriter implements OnApplicationShutdown {
   }
 
   private async copyMissing(jobId: string, expected: number, state: { hasMore: boolean }): Promise<number> {
+    if (!this.isShared) return this.copyMissingUnlocked(jobId, expected, state);
+    try {
+      mkdirSync(this.paths.jobDir(jobId), { recursive: true });
+      return await withFileLock(this.paths.eventsFile(jobId), () => this.copyMissingUnlocked(jobId, expected, state));
+    } catch (error) {
+      this.markBehind(jobId, error);
+      return 0;
+    }
+  }
+
+  private async copyMissingUnlocked(jobId: string, expected: number, state: { hasMore: boolean }): Promise<number> {
     let appended = 0;
     try {
       const path = this.paths.eventsFile(jobId);

@@ -7,7 +7,94 @@ export interface Migration {
   name: string;
   timestamp: number;
   sqlite: readonly string[];
+  postgres: readonly string[];
 }
+
+/** The `migrations` table, in each engine's dialect. */
+export const MIGRATIONS_TABLE = {
+  sqlite: `CREATE TABLE IF NOT EXISTS "migrations" (
+    "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "timestamp" bigint NOT NULL, "name" varchar NOT NULL)`,
+  postgres: `CREATE TABLE IF NOT EXISTS "migrations" (
+    "id" serial PRIMARY KEY, "timestamp" bigint NOT NULL, "name" varchar NOT NULL)`,
+};
+
+/**
+ * A database some newer version of the service migrated has tables this one does not know: it is
+ * refused at start-up rather than written with the wrong schema.
+ */
+export function unknownMigrationsProblem(applied: Iterable<string>): string | null {
+  const known = new Set(MIGRATIONS.map((migration) => migration.name));
+  const unknown = [...applied].filter((name) => !known.has(name));
+  if (unknown.length === 0) return null;
+  return `the database has schema migrations this version does not know (${unknown.join(', ')}): it was upgraded by a newer version of the service; run that version, or restore a backup taken before the upgrade`;
+}
+
+const PG_INITIAL_SCHEMA: readonly string[] = [
+  `CREATE TABLE "jobs" (
+    "id" text PRIMARY KEY NOT NULL,
+    "seq" bigint NOT NULL,
+    "slug" text NOT NULL,
+    "intent" text NOT NULL,
+    "status" text NOT NULL,
+    "stage" text NOT NULL,
+    "cfg" text NOT NULL,
+    "operator" text NOT NULL,
+    "error" text,
+    "created_at" text NOT NULL,
+    "updated_at" text NOT NULL,
+    "started_at" text,
+    "deadline_at" text
+  )`,
+  `CREATE UNIQUE INDEX "idx_jobs_seq" ON "jobs" ("seq")`,
+  `CREATE INDEX "idx_jobs_status" ON "jobs" ("status")`,
+  `CREATE TABLE "gates" (
+    "job_id" text NOT NULL REFERENCES "jobs" ("id") ON DELETE CASCADE,
+    "stage" text NOT NULL,
+    "position" integer NOT NULL,
+    "required" boolean NOT NULL,
+    "approved" boolean,
+    "by" text,
+    "at" text,
+    "notes" text,
+    "patch" text,
+    "auto_approved" boolean NOT NULL DEFAULT false,
+    "timeout_seconds" integer,
+    "auto_approve_at" text,
+    PRIMARY KEY ("job_id", "stage")
+  )`,
+  `CREATE TABLE "artifacts" (
+    "id" bigserial PRIMARY KEY,
+    "job_id" text NOT NULL REFERENCES "jobs" ("id") ON DELETE CASCADE,
+    "stage" text NOT NULL,
+    "kind" text NOT NULL,
+    "path" text NOT NULL,
+    "meta" text NOT NULL,
+    "created_at" text NOT NULL,
+    "size_bytes" bigint NOT NULL,
+    "checksum" text NOT NULL
+  )`,
+  `CREATE UNIQUE INDEX "idx_artifacts_job_id_path" ON "artifacts" ("job_id", "path")`,
+  // Ids come from event_head, under its row lock: no sequence, so ids commit in id order (docs/CLUSTER.md).
+  `CREATE TABLE "events" (
+    "id" bigint PRIMARY KEY,
+    "job_id" text NOT NULL,
+    "ts" text NOT NULL,
+    "type" text NOT NULL,
+    "stage" text,
+    "status" text,
+    "message" text NOT NULL,
+    "payload" text NOT NULL
+  )`,
+  `CREATE INDEX "idx_events_job_id_id" ON "events" ("job_id", "id")`,
+  `CREATE INDEX "idx_events_ts_id" ON "events" ("ts", "id")`,
+  // One row: the last event id and timestamp handed out. Every unit of work locks it first.
+  `CREATE TABLE "event_head" (
+    "singleton" boolean PRIMARY KEY DEFAULT true CHECK ("singleton"),
+    "last_id" bigint NOT NULL,
+    "last_ts" text NOT NULL
+  )`,
+  `INSERT INTO "event_head" ("singleton", "last_id", "last_ts") VALUES (true, 0, '')`,
+];
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -72,18 +159,24 @@ export const MIGRATIONS: readonly Migration[] = [
       // "Events of job X after id N" is a range scan of this index; "all events after N" is one of the primary key.
       `CREATE INDEX "idx_events_job_id_id" ON "events" ("job_id", "id")`,
     ],
+    postgres: PG_INITIAL_SCHEMA,
   },
   {
     name: 'EventRetention1763990000000',
     timestamp: 1763990000000,
     // The newest event id retention removed from each job (null: none removed).
     sqlite: [`ALTER TABLE "jobs" ADD COLUMN "events_pruned_through" integer`],
+    postgres: [`ALTER TABLE "jobs" ADD COLUMN "events_pruned_through" bigint`],
   },
   {
     name: 'JobLeases1764800000000',
     timestamp: 1764800000000,
     // Which instance runs the job, and until when its claim holds unless renewed.
     sqlite: [
+      `ALTER TABLE "jobs" ADD COLUMN "lease_owner" text`,
+      `ALTER TABLE "jobs" ADD COLUMN "lease_expires_at" text`,
+    ],
+    postgres: [
       `ALTER TABLE "jobs" ADD COLUMN "lease_owner" text`,
       `ALTER TABLE "jobs" ADD COLUMN "lease_expires_at" text`,
     ],

@@ -1,24 +1,16 @@
-import { Global, Inject, Module, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { InstanceLock } from '../common/instance-lock';
-import { OperatorConfig } from '../config/operator-config';
-import { SqliteStore } from './sqlite/sqlite-store';
 import { Store } from './store.port';
 
 /** How often the store gives back the disk space bursts took (the WAL of SQLite). */
 const COMPACT_INTERVAL_MS = 60_000;
 
-/** The store port and its adapter, chosen from the config (SQLite, the embedded default). */
+/**
+ * The store port, with the adapter bootstrap opened from the config (openStore: SQLite, the embedded
+ * default, or PostgreSQL in cluster mode) before the app is built, so a start-up failure is one line.
+ */
 @Global()
-@Module({
-  providers: [
-    {
-      provide: Store,
-      inject: [OperatorConfig],
-      useFactory: (config: OperatorConfig) => new SqliteStore(config.storage.db_path, config.storage.busy_timeout_ms),
-    },
-  ],
-  exports: [Store],
-})
+@Module({})
 export class StoreModule implements OnModuleInit, OnApplicationShutdown {
   private compactTimer?: NodeJS.Timeout;
 
@@ -26,6 +18,10 @@ export class StoreModule implements OnModuleInit, OnApplicationShutdown {
     @Inject(Store) private readonly store: Store,
     @Optional() private readonly lock?: InstanceLock,
   ) {}
+
+  static forRoot(store: Store): DynamicModule {
+    return { module: StoreModule, providers: [{ provide: Store, useValue: store }], exports: [Store] };
+  }
 
   onModuleInit(): void {
     // A store that cannot be compacted now (locked, full) is tried again at the next tick; writes report it.

@@ -42,7 +42,11 @@ export interface ArtifactRecord {
 }
 
 /** What a unit of work reads of a job: its state, without the brief (the hot path reads this per log line). */
-export type JobState = Pick<JobRecord, 'id' | 'slug' | 'status' | 'stage' | 'started_at' | 'deadline_at'>;
+export type JobState = Pick<JobRecord, 'id' | 'slug' | 'status' | 'stage' | 'started_at' | 'deadline_at'> & {
+  /** The instance running the job, and until when its claim holds unless renewed. */
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+};
 
 /** A job with its gates (in stage order) and artifacts (in creation order). */
 export interface JobAggregate extends JobRecord {
@@ -115,13 +119,14 @@ export abstract class Store {
   abstract listJobs(query: { status?: JobStatus; limit: number }): Promise<JobAggregate[]>;
   abstract jobIdsWithStatus(status: JobStatus): Promise<string[]>;
   abstract countJobsByStatus(): Promise<Map<JobStatus, number>>;
-  /** Active jobs whose job_timeout_hours deadline has passed. */
-  abstract overdueJobIds(now: string): Promise<string[]>;
+  /** Active jobs whose job_timeout_hours deadline has passed, but those another instance runs under a live lease. */
+  abstract overdueJobIds(now: string, owner: string): Promise<string[]>;
   /** Waiting gates whose auto-approve deadline has passed. */
   abstract dueGates(now: string): Promise<DueGate[]>;
 
   // Leases: which instance runs which job
-  abstract renewLeases(owner: string, jobIds: readonly string[], until: string): Promise<void>;
+  /** Extends the owner's leases on these jobs; resolves to the ones it still holds. */
+  abstract renewLeases(owner: string, jobIds: readonly string[], until: string): Promise<string[]>;
   abstract releaseLease(owner: string, jobId: string): Promise<void>;
   /** Running jobs whose lease ran out before `now` (their instance is gone). */
   abstract expiredLeases(now: string): Promise<string[]>;

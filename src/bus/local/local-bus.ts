@@ -1,11 +1,9 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Subject, filter } from 'rxjs';
 import { PublishedEvent } from '../../domain/events';
 import { BusSubscriber, EventBus, Unsubscribe } from '../bus.port';
 
 /** The embedded bus: an RxJS Subject in this process. publish() delivers synchronously, in order. */
-@Injectable()
-export class LocalBus extends EventBus implements OnApplicationShutdown {
+export class LocalBus extends EventBus {
   private readonly subject = new Subject<PublishedEvent>();
   private subscriptions = 0;
 
@@ -32,7 +30,14 @@ export class LocalBus extends EventBus implements OnApplicationShutdown {
     return this.subscriptions;
   }
 
-  onApplicationShutdown(): void {
+  get engine(): string {
+    return 'local';
+  }
+
+  /** In-process: always there. */
+  async check(): Promise<void> {}
+
+  async close(): Promise<void> {
     this.subject.complete();
   }
 }

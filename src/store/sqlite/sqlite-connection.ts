@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { Database } from 'better-sqlite3';
-import { MIGRATIONS } from '../migrations';
+import { StartupError } from '../../common/startup-error';
+import { MIGRATIONS, MIGRATIONS_TABLE, unknownMigrationsProblem } from '../migrations';
 import { storeErrorOf } from './sqlite-errors';
 
 /** The WAL is cut back to this size after each checkpoint, so a burst does not keep its disk space. */
@@ -26,9 +27,10 @@ export function openSqlite(path: string): Database {
 }
 
 function migrate(db: Database): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS "migrations" (
-    "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "timestamp" bigint NOT NULL, "name" varchar NOT NULL)`);
+  db.exec(MIGRATIONS_TABLE.sqlite);
   const applied = new Set((db.prepare('SELECT name FROM migrations').all() as { name: string }[]).map((r) => r.name));
+  const problem = unknownMigrationsProblem(applied);
+  if (problem) throw new StartupError('database', `${db.name}: ${problem}`);
   for (const migration of MIGRATIONS) {
     if (applied.has(migration.name)) continue;
     db.transaction(() => {

@@ -1,7 +1,7 @@
 import { EventFilter } from '../../domain/events';
 import { TERMINAL_STATUSES } from '../../domain/stages';
 import { JobAggregate } from '../store.port';
-import { ArtifactRow, GateRow, JobRow, toArtifact, toGate, toJob } from './sqlite-rows';
+import { ArtifactRow, GateRow, JobRow, toArtifact, toGate, toJob } from '../rows';
 import { StatementCache } from './statement-cache';
 
 /** A list parameter as one JSON text, so each statement keeps one shape whatever the list's length. */

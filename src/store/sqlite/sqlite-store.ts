@@ -4,7 +4,7 @@ import { CommitListener, DueGate, JobAggregate, Store, StoreTx } from '../store.
 import { ExclusiveConnection, openSqlite } from './sqlite-connection';
 import { storeErrorOf } from './sqlite-errors';
 import { IN_LIST, lastIdAtOrBefore, pruneEvents, whereClause, withChildren } from './sqlite-queries';
-import { EventRow, JOB_COLUMNS, JobRow, toEvent } from './sqlite-rows';
+import { EventRow, JOB_COLUMNS, JobRow, toEvent } from '../rows';
 import { MonotonicClock } from './sqlite-tx';
 import { StatementCache } from './statement-cache';
 import { UnitBatches } from './unit-batches';
@@ -104,11 +104,15 @@ export class SqliteStore extends Store {
     });
   }
 
-  overdueJobIds(now: string): Promise<string[]> {
+  overdueJobIds(now: string, owner: string): Promise<string[]> {
     return this.ids(
-      `SELECT id FROM jobs WHERE deadline_at IS NOT NULL AND deadline_at <= ? AND status IN (${IN_LIST})`,
+      `SELECT id FROM jobs WHERE deadline_at IS NOT NULL AND deadline_at <= ? AND status IN (${IN_LIST})
+         AND NOT (status = 'running' AND COALESCE(lease_owner, ?) <> ? AND COALESCE(lease_expires_at, '') >= ?)`,
       now,
       JSON.stringify(ACTIVE_STATUSES),
+      owner,
+      owner,
+      now,
     );
   }
 
@@ -125,11 +129,13 @@ export class SqliteStore extends Store {
     );
   }
 
-  async renewLeases(owner: string, jobIds: readonly string[], until: string): Promise<void> {
-    await this.write(() =>
-      this.statements
-        .get(`UPDATE jobs SET lease_expires_at = ? WHERE lease_owner = ? AND id IN (${IN_LIST})`)
-        .run(until, owner, JSON.stringify(jobIds)),
+  renewLeases(owner: string, jobIds: readonly string[], until: string): Promise<string[]> {
+    return this.write(() =>
+      (
+        this.statements
+          .get(`UPDATE jobs SET lease_expires_at = ? WHERE lease_owner = ? AND id IN (${IN_LIST}) RETURNING id`)
+          .all(until, owner, JSON.stringify(jobIds)) as { id: string }[]
+      ).map((row) => row.id),
     );
   }
 

@@ -11,10 +11,10 @@ import {
   NewJob,
   StoreTx,
 } from '../store.port';
-import { GateRow, toGate } from './sqlite-rows';
+import { GateRow, toGate } from '../rows';
 import { StatementCache } from './statement-cache';
 
-const STATE_COLUMNS = 'id, slug, status, stage, started_at, deadline_at';
+const STATE_COLUMNS = 'id, slug, status, stage, started_at, deadline_at, lease_owner, lease_expires_at';
 
 /** Event timestamps that never go back as ids grow, so a time cursor can be found by a binary search over ids. */
 export class MonotonicClock {

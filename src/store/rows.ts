@@ -1,20 +1,23 @@
-import { EventType, JobEvent, makeEvent } from '../../domain/events';
-import { Stage } from '../../domain/stages';
-import { ArtifactRecord, GateRecord, JobRecord } from '../store.port';
+import { EventType, JobEvent, makeEvent } from '../domain/events';
+import { Stage } from '../domain/stages';
+import { ArtifactRecord, GateRecord, JobRecord } from './store.port';
 
-/** Rows as SQLite returns them, and the one mapping of each to the port's records. */
+/**
+ * Rows as the adapters read them (the same columns in both engines; SQLite gives booleans as 0/1,
+ * PostgreSQL as booleans), and the one mapping of each to the port's records.
+ */
 export type JobRow = Omit<JobRecord, 'cfg'> & { cfg: string };
 
 export interface GateRow {
   job_id: string;
   stage: Stage;
-  required: number;
-  approved: number | null;
+  required: number | boolean;
+  approved: number | boolean | null;
   by: string | null;
   at: string | null;
   notes: string | null;
   patch: string | null;
-  auto_approved: number;
+  auto_approved: number | boolean;
   timeout_seconds: number | null;
   auto_approve_at: string | null;
 }
@@ -51,13 +54,13 @@ export function toJob(row: JobRow): JobRecord {
 export function toGate(row: GateRow): GateRecord {
   return {
     stage: row.stage,
-    required: row.required === 1,
-    approved: row.approved === null ? null : row.approved === 1,
+    required: Boolean(row.required),
+    approved: row.approved === null ? null : Boolean(row.approved),
     by: row.by,
     at: row.at,
     notes: row.notes,
     patch: row.patch === null ? null : (JSON.parse(row.patch) as Record<string, unknown>),
-    auto_approved: row.auto_approved === 1,
+    auto_approved: Boolean(row.auto_approved),
     timeout_seconds: row.timeout_seconds,
     auto_approve_at: row.auto_approve_at,
   };

@@ -1,0 +1,111 @@
+import { Logger } from '@nestjs/common';
+import { Pool, PoolClient } from 'pg';
+import { Commit, CommitListener, StoreTx } from '../store.port';
+import { isConnectionError, storeErrorOf } from './pg-errors';
+import { EventHead, PgTx } from './pg-tx';
+
+/** The most units of work one transaction carries. */
+const MAX_BATCH = 256;
+
+interface QueuedUnit {
+  work: (tx: StoreTx) => Promise<unknown>;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit on PostgreSQL, as UnitBatches does on SQLite: units asked for while one batch runs
+ * share the next transaction, one savepoint each. Every transaction first locks the one event_head
+ * row (`FOR UPDATE`): that is the cluster's write lock. Writers of all instances take turns, so ids
+ * are handed out and committed in the same order, and a reader that sees id N has every id below N
+ * visible too (docs/CLUSTER.md, "Ids and cursors"). A lock held elsewhere longer than lock_timeout,
+ * or a server that is gone, fails the batch's units with StoreUnavailable (503).
+ */
+export class PgBatches {
+  private readonly logger = new Logger('database');
+  private readonly queued: QueuedUnit[] = [];
+  private isDraining = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly listener: () => CommitListener,
+  ) {}
+
+  run<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push({ work, resolve: resolve as (result: unknown) => void, reject });
+      if (!this.isDraining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.isDraining = true;
+    try {
+      while (this.queued.length > 0) await this.runBatch();
+    } finally {
+      this.isDraining = false;
+    }
+  }
+
+  private async runBatch(): Promise<void> {
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      for (const unit of this.queued.splice(0, MAX_BATCH)) unit.reject(storeErrorOf(error));
+      return;
+    }
+    const committed: { unit: QueuedUnit; result: unknown; commit: Commit }[] = [];
+    let current: QueuedUnit | undefined;
+    let isBroken = false;
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ last_id: number; last_ts: string }>(
+        'SELECT last_id, last_ts FROM event_head FOR UPDATE',
+      );
+      const head: EventHead = { lastId: rows[0].last_id, lastTs: rows[0].last_ts };
+      const startId = head.lastId;
+      while (committed.length < MAX_BATCH && this.queued.length > 0) {
+        current = this.queued.shift() as QueuedUnit;
+        const before = { ...head };
+        await client.query('SAVEPOINT unit');
+        const tx = new PgTx(client, head);
+        try {
+          const result = await current.work(tx);
+          committed.push({ unit: current, result, commit: await tx.committed() });
+          await client.query('RELEASE SAVEPOINT unit');
+        } catch (error) {
+          if (isConnectionError(error)) throw error;
+          await client.query('ROLLBACK TO SAVEPOINT unit');
+          Object.assign(head, before);
+          current.reject(storeErrorOf(error));
+        }
+        current = undefined;
+      }
+      if (head.lastId !== startId) {
+        await client.query('UPDATE event_head SET last_id = $1, last_ts = $2', [head.lastId, head.lastTs]);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      // The transaction itself failed (server gone, lock timeout): none of its units is stored.
+      isBroken = isConnectionError(error);
+      if (!isBroken) await client.query('ROLLBACK').catch(() => (isBroken = true));
+      const failure = storeErrorOf(error);
+      for (const unit of [...committed.map((entry) => entry.unit), ...(current ? [current] : [])]) {
+        unit.reject(failure);
+      }
+      return;
+    } finally {
+      client.release(isBroken);
+    }
+    const listener = this.listener();
+    for (const { unit, result, commit } of committed) {
+      try {
+        listener(commit);
+      } catch (error) {
+        this.logger.error(`After-commit listener failed: ${error instanceof Error ? error.stack : String(error)}`);
+      }
+      unit.resolve(result);
+    }
+  }
+}
