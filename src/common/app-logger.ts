@@ -3,7 +3,18 @@ import { LogLevel } from '../config/operator-config';
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warning: 30, error: 40 };
 const LEVEL_LABEL: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO', warning: 'WARNING', error: 'ERROR' };
-const PROJECT_TAGS = new Set(['api', 'orchestrator', 'stage', 'gate', 'events', 'security', 'config', 'database']);
+const PROJECT_TAGS = new Set([
+  'api',
+  'orchestrator',
+  'stage',
+  'gate',
+  'events',
+  'security',
+  'config',
+  'database',
+  'bus',
+  'cluster',
+]);
 /**
  * Nest's own start-up chatter (module and route listings, and "successfully started", which it says
  * before the port is bound) is only interesting when debugging; `[api] Listening on …` is the real one.

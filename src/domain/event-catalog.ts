@@ -57,13 +57,14 @@ export const JobEvents = {
 };
 
 export const StageEvents = {
-  started: (jobId: string, stage: Stage): EventInput => ({
+  /** `instanceId`: the instance that runs the stage (cluster mode: one of several). */
+  started: (jobId: string, stage: Stage, instanceId: string): EventInput => ({
     jobId,
     type: 'stage_started',
     stage,
     status: 'running',
     message: `Started ${stage} stage`,
-    payload: { stage, status: 'running' },
+    payload: { stage, status: 'running', instance_id: instanceId },
   }),
   log: (jobId: string, stage: Stage, stream: 'stdout' | 'stderr', line: string): EventInput => ({
     jobId,

@@ -63,10 +63,10 @@ export class JobLifecycle {
       if (isFirstStart) {
         const deadline = new Date(now.getTime() + this.config.pipeline.job_timeout_hours * 3_600_000).toISOString();
         await command.updateJob({ stage, started_at: now.toISOString(), deadline_at: deadline });
-        await command.append(JobEvents.started(claimed.id), StageEvents.started(claimed.id, stage));
+        await command.append(JobEvents.started(claimed.id), StageEvents.started(claimed.id, stage, owner));
       } else {
         await command.updateJob({ stage });
-        await command.append(StageEvents.started(claimed.id, stage));
+        await command.append(StageEvents.started(claimed.id, stage, owner));
       }
       return { jobId: claimed.id, slug: claimed.slug, stage };
     });
@@ -113,7 +113,7 @@ export class JobLifecycle {
       }
       const command = await JobCommand.begin(tx, jobId, 'next_stage', now.toISOString());
       await command.updateJob({ stage: next });
-      await command.append(completed, StageEvents.started(jobId, next));
+      await command.append(completed, StageEvents.started(jobId, next, this.config.cluster.instance_id));
       return { next };
     });
   }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
+import { OperatorConfig } from '../config/operator-config';
 import { ConflictError, StoreUnavailable } from '../domain/errors';
 import { GateLifecycle } from '../lifecycle/gate-lifecycle.service';
 import { JobLifecycle } from '../lifecycle/job-lifecycle.service';
@@ -9,7 +10,7 @@ import { StoreBackoff } from './store-backoff';
 
 /** How often stored deadlines are checked: an auto-approval lands well within 1 s of its deadline. */
 export const SWEEP_INTERVAL_MS = 250;
-/** How often running jobs are checked for a lease nobody renews (their stage loop is gone). */
+/** How often running jobs are checked for a lease nobody renews (at most; more often with a shorter lease). */
 const STRANDED_CHECK_MS = 5_000;
 
 /**
@@ -26,6 +27,7 @@ export class TimersService {
   private pausedUntil = 0;
 
   constructor(
+    private readonly config: OperatorConfig,
     private readonly store: Store,
     private readonly gates: GateLifecycle,
     private readonly jobs: JobLifecycle,
@@ -39,7 +41,7 @@ export class TimersService {
     try {
       const now = new Date().toISOString();
       if (Date.now() >= this.nextStrandedCheck) {
-        this.nextStrandedCheck = Date.now() + STRANDED_CHECK_MS;
+        this.nextStrandedCheck = Date.now() + Math.min(STRANDED_CHECK_MS, this.config.cluster.lease_seconds * 1000);
         await this.resumeStranded(now);
       }
       for (const { jobId, stage } of await this.store.dueGates(now)) {

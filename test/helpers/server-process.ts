@@ -40,10 +40,15 @@ export function freePort(): Promise<number> {
  * Runs the built service (`npm run build` output, as `npm start` runs it) as a child process on a
  * config file, for tests that kill it for real.
  */
-export async function startServer(configPath: string, token: string, cwd: string): Promise<ServerProcess> {
+export async function startServer(
+  configPath: string,
+  token: string,
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
   const port = await freePort();
-  const { child, output, exited } = spawnServer(configPath, token, cwd, port);
+  const { child, output, exited } = spawnServer(configPath, token, cwd, port, env);
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitFor(
     async () => {
@@ -67,8 +72,9 @@ export function runUntilExit(
   cwd: string,
   port: number,
   timeoutMs = 15000,
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; output: string }> {
-  const { child, output, exited } = spawnServer(configPath, token, cwd, port);
+  const { child, output, exited } = spawnServer(configPath, token, cwd, port, env);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   return exited.then((code) => {
     clearTimeout(timer);
@@ -78,11 +84,11 @@ export function runUntilExit(
 }
 
 /** The built service as a child process on `port`, its output collected. */
-function spawnServer(configPath: string, token: string, cwd: string, port: number) {
+function spawnServer(configPath: string, token: string, cwd: string, port: number, env: Record<string, string>) {
   let output = '';
   const child = spawn(process.execPath, [MAIN], {
     cwd,
-    env: { ...process.env, OPERATOR_CONFIG: configPath, ADMIN_TOKEN: token, PORT: String(port) },
+    env: { ...process.env, OPERATOR_CONFIG: configPath, ADMIN_TOKEN: token, PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import { Commit, CommitListener, StoreTx } from '../store.port';
+import { checkout } from './pg-connection';
 import { isConnectionError, storeErrorOf } from './pg-errors';
 import { EventHead, PgTx } from './pg-tx';
 
@@ -50,7 +51,7 @@ export class PgBatches {
   private async runBatch(): Promise<void> {
     let client: PoolClient;
     try {
-      client = await this.pool.connect();
+      client = await checkout(this.pool);
     } catch (error) {
       for (const unit of this.queued.splice(0, MAX_BATCH)) unit.reject(storeErrorOf(error));
       return;

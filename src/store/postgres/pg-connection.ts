@@ -1,4 +1,4 @@
-import { Client, Pool, PoolConfig, types } from 'pg';
+import { Client, Pool, PoolClient, PoolConfig, types } from 'pg';
 import { StartupError } from '../../common/startup-error';
 import { redactUrl } from '../../config/urls';
 import { MIGRATIONS, MIGRATIONS_TABLE, unknownMigrationsProblem } from '../migrations';
@@ -28,6 +28,21 @@ function poolConfig(url: string, lockTimeoutMs: number): PoolConfig {
   };
 }
 
+const listening = new WeakSet<PoolClient>();
+
+/**
+ * A connection of the pool for a transaction. While checked out, a connection whose server goes away
+ * emits `error` on itself (not on the pool): that is heard here, and the query under way rejects.
+ */
+export async function checkout(pool: Pool): Promise<PoolClient> {
+  const client = await pool.connect();
+  if (!listening.has(client)) {
+    listening.add(client);
+    client.on('error', () => undefined);
+  }
+  return client;
+}
+
 /**
  * Connects to the database and brings its schema up to date, under an advisory lock so that N
  * instances starting at once migrate once. An unreachable server or a bad URL stops start-up with one
@@ -50,7 +65,7 @@ export async function openPostgres(url: string, lockTimeoutMs: number): Promise<
 }
 
 async function migrate(pool: Pool): Promise<void> {
-  const client = await pool.connect();
+  const client = await checkout(pool);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCKS.migrate]);
     try {

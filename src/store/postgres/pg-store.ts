@@ -3,7 +3,7 @@ import { EventFilter, JobEvent } from '../../domain/events';
 import { ACTIVE_STATUSES, JobStatus, TERMINAL_STATUSES } from '../../domain/stages';
 import { ArtifactRow, EventRow, GateRow, JOB_COLUMNS, JobRow, toArtifact, toEvent, toGate, toJob } from '../rows';
 import { CommitListener, DueGate, JobAggregate, Store, StoreTx } from '../store.port';
-import { ADVISORY_LOCKS, InstanceIdLock, openPostgres } from './pg-connection';
+import { ADVISORY_LOCKS, InstanceIdLock, checkout, openPostgres } from './pg-connection';
 import { storeErrorOf } from './pg-errors';
 import { PgBatches } from './pg-batches';
 
@@ -218,7 +218,7 @@ export class PgStore extends Store {
   private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     let client: PoolClient;
     try {
-      client = await this.pool.connect();
+      client = await checkout(this.pool);
     } catch (error) {
       throw storeErrorOf(error);
     }
