@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { QUIET_JOBS, createJobs, startBenchApp } from './bench-app';
 import { fillTo, measureEmit, measureEmitOneByOne, storedEvents } from './emit';
+import { measureCluster } from './cluster';
 import { measureEndToEnd } from './e2e';
 import { measurePolling, measureTimestampPolling } from './polling';
 import { SseResult, measureSse } from './sse';
@@ -11,8 +12,9 @@ import { describeMs, round, thousands } from './stats';
  * npm run bench [-- --quick]
  *
  * Boots the real app on a temp dir and measures: emit() throughput with all four sinks, polling
- * latency over 100,000 stored events, SSE delivery latency to 100 subscribers, and (for context)
- * whole jobs per second. Human-readable lines first; the last line of stdout is one JSON object.
+ * latency over 100,000 stored events, SSE delivery latency to 100 subscribers, (for context) whole
+ * jobs per second, and, when PostgreSQL and nats-server are installed, the same on a cluster of three
+ * instances (bench/cluster.ts). Human-readable lines first; the last line of stdout is one JSON object.
  */
 const quick = process.argv.includes('--quick');
 const SIZES = quick
@@ -42,6 +44,12 @@ const SSE_CLIENTS = 100;
 const SSE_RATE = 200;
 /** Full run only: the same subscribers at 2.5 times the rate, to show the headroom. */
 const SSE_STRESS = { rate: 500, events: 1_500 };
+
+/** Three instances on PostgreSQL and NATS (skipped when the engines are not installed). */
+const CLUSTER_SIZES = {
+  quick: { jobs: 20, subscribers: 300, sseEvents: 100 },
+  full: { jobs: 60, subscribers: 300, sseEvents: 300 },
+};
 
 /** Full run only: emit() spread over this many jobs. */
 const MANY_JOBS = 200;
@@ -146,6 +154,31 @@ async function main(): Promise<void> {
     `end to end (context): ${round(e2e.jobsPerS, 1)} jobs/s, ${thousands(e2e.eventsPerS)} events/s — ` +
       `${e2e.jobs} jobs through nine stages, no gates, simulate runner with stage_seconds 0, 4 at once, ${round(e2e.seconds)} s`,
   );
+
+  const cluster = await measureCluster(quick ? CLUSTER_SIZES.quick : CLUSTER_SIZES.full);
+  if (!cluster) {
+    console.log('cluster: skipped (PostgreSQL or nats-server not installed; .ci/run installs them)');
+  } else {
+    console.log(
+      `cluster, 3 instances on PostgreSQL + NATS JetStream, all on this machine: ${thousands(cluster.eventsPerS)} events/s ` +
+        `(${round(cluster.jobsPerS, 1)} jobs/s; ${thousands(cluster.events)} events of whole jobs in ${round(cluster.seconds)} s, every sink)`,
+    );
+    const { subscribers, sseEvents } = quick ? CLUSTER_SIZES.quick : CLUSTER_SIZES.full;
+    console.log(
+      `  SSE, ${subscribers} global streams over the 3 × ${sseEvents} events at ~100/s, commit → frame parsed: ` +
+        `${describeMs(cluster.sse)}; ${cluster.sseLost} lost, ${cluster.sseDuplicates} duplicated`,
+    );
+    console.log(
+      `  takeover after SIGKILL of the instance running a job (lease_seconds 5): ${round(cluster.takeoverS)} s`,
+    );
+    Object.assign(json, {
+      cluster_events_per_s: round(cluster.eventsPerS, 0),
+      cluster_sse_p50_ms: round(cluster.sse.p50),
+      cluster_sse_p99_ms: round(cluster.sse.p99),
+      cluster_sse_lost: cluster.sseLost,
+      cluster_takeover_s: round(cluster.takeoverS),
+    });
+  }
   console.log(`load average at the end: ${loadavg()[0].toFixed(2)}`);
   console.log(JSON.stringify(json));
 }

@@ -1,10 +1,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { freePort } from '../../kit/engines';
 import { waitFor } from './app';
+
+export { freePort };
 import { NO_GATES } from './jobs';
 
 const ROOT = join(__dirname, '..', '..');
@@ -23,17 +25,6 @@ export interface ServerProcess {
   baseUrl: string;
   output: () => string;
   exited: Promise<number | null>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -60,21 +60,21 @@ export class PgBatches {
     let current: QueuedUnit | undefined;
     let isBroken = false;
     try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<{ last_id: number; last_ts: string }>(
-        'SELECT last_id, last_ts FROM event_head FOR UPDATE',
-      );
-      const head: EventHead = { lastId: rows[0].last_id, lastTs: rows[0].last_ts };
-      const startId = head.lastId;
+      // Statements that need no answer in between share one round trip (the lock is held meanwhile).
+      const opened = (await client.query('BEGIN; SELECT last_id, last_ts FROM event_head FOR UPDATE')) as unknown as {
+        rows: { last_id: number; last_ts: string }[];
+      }[];
+      const { last_id: lastId, last_ts: lastTs } = opened[1].rows[0];
+      const head: EventHead = { lastId, lastTs };
       while (committed.length < MAX_BATCH && this.queued.length > 0) {
         current = this.queued.shift() as QueuedUnit;
         const before = { ...head };
+        // Never released: savepoints of one name nest, and ROLLBACK TO goes back to the newest.
         await client.query('SAVEPOINT unit');
         const tx = new PgTx(client, head);
         try {
           const result = await current.work(tx);
           committed.push({ unit: current, result, commit: await tx.committed() });
-          await client.query('RELEASE SAVEPOINT unit');
         } catch (error) {
           if (isConnectionError(error)) throw error;
           await client.query('ROLLBACK TO SAVEPOINT unit');
@@ -83,10 +83,11 @@ export class PgBatches {
         }
         current = undefined;
       }
-      if (head.lastId !== startId) {
-        await client.query('UPDATE event_head SET last_id = $1, last_ts = $2', [head.lastId, head.lastTs]);
-      }
-      await client.query('COMMIT');
+      await client.query(
+        head.lastId === lastId
+          ? 'COMMIT'
+          : `UPDATE event_head SET last_id = ${head.lastId}, last_ts = '${head.lastTs.replace(/'/g, "''")}'; COMMIT`,
+      );
     } catch (error) {
       // The transaction itself failed (server gone, lock timeout): none of its units is stored.
       isBroken = isConnectionError(error);
