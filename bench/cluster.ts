@@ -16,14 +16,20 @@ const NO_GATES = Object.fromEntries(
 );
 /** The bench's lease: takeover is measured against it (production default 15 s). */
 const LEASE_SECONDS = 5;
+const MAX_CONCURRENT_JOBS = 4;
 
 export interface ClusterSizes {
   jobs: number;
+  /** Stage output lines per job, for `linesJobs` jobs at once (the command runner's cap: 200 lines/s per stage). */
+  lines: number;
   subscribers: number;
   sseEvents: number;
 }
 
 export interface ClusterResult {
+  /** Events/s stored while 12 stages print 190 lines/s each (mostly stage_log), every sink. */
+  logEventsPerS: number;
+  logEvents: number;
   eventsPerS: number;
   jobsPerS: number;
   events: number;
@@ -59,9 +65,10 @@ export async function measureCluster(sizes: ClusterSizes): Promise<ClusterResult
     const config = await writeConfig(dir, postgres, nats);
     instances.push(...(await Promise.all(['A', 'B', 'C'].map((name) => startInstance(name, config, dir)))));
     const throughput = await measureThroughput(instances, sizes.jobs);
+    const logs = await measureStageOutput(instances, sizes.lines);
     const sse = await measureClusterSse(instances, sizes.subscribers, sizes.sseEvents);
     const takeoverS = await measureTakeover(instances);
-    return { ...throughput, ...sse, takeoverS };
+    return { ...throughput, ...logs, ...sse, takeoverS };
   } finally {
     await Promise.all(instances.map(stopInstance));
     await Promise.all([postgres.close(), nats.close()]);
@@ -76,6 +83,8 @@ async function writeConfig(dir: string, postgres: PostgresEngine, nats: NatsEngi
     'case "$JOB_SLUG" in',
     '  paced-*) n=${JOB_SLUG#paced-}; i=0; while [ $i -lt "$n" ]; do echo "line $i"; i=$((i+1)); sleep 0.01; done ;;',
     '  slow*) sleep 60 ;;',
+    // 19 lines every 100 ms: 190 lines/s, under the command runner's 200 lines/s per stage (more are dropped).
+    '  lines-*) n=${JOB_SLUG#lines-}; i=0; while [ $i -lt "$n" ]; do seq $i $((i+18)); i=$((i+19)); sleep 0.1; done ;;',
     'esac',
   ].join('\n');
   writeFileSync(
@@ -91,7 +100,7 @@ async function writeConfig(dir: string, postgres: PostgresEngine, nats: NatsEngi
       },
       bus: { engine: 'nats', nats_url: nats.url },
       cluster: { lease_seconds: LEASE_SECONDS },
-      pipeline: { runner: 'command', commands: { outline }, max_concurrent_jobs: 4, command_env: {} },
+      pipeline: { runner: 'command', commands: { outline }, max_concurrent_jobs: MAX_CONCURRENT_JOBS, command_env: {} },
     }),
   );
   return path;
@@ -155,6 +164,23 @@ async function measureThroughput(instances: Instance[], jobs: number) {
   const seconds = (performance.now() - started) / 1000;
   const events = (await lastEventId(instances[0])) - before;
   return { events, seconds, eventsPerS: events / seconds, jobsPerS: jobs / seconds };
+}
+
+/**
+ * As many stages printing at once as the three instances run (4 each), each at 190 lines/s: events/s
+ * stored (all sinks) from the first create to the last job's end. 2,280/s means the cluster keeps up.
+ */
+async function measureStageOutput(instances: Instance[], lines: number) {
+  const stages = instances.length * MAX_CONCURRENT_JOBS;
+  const before = await lastEventId(instances[0]);
+  const started = performance.now();
+  const jobIds = await Promise.all(
+    Array.from({ length: stages }, (_, n) => createJob(instances[n % instances.length], `lines-${lines}`)),
+  );
+  await waitUntilFinished(instances[0], jobIds);
+  const seconds = (performance.now() - started) / 1000;
+  const logEvents = (await lastEventId(instances[0], before)) - before;
+  return { logEvents, logEventsPerS: logEvents / seconds };
 }
 
 /** The newest stored id, paging the global feed from `since` (the bench's database is fresh). */

@@ -32,6 +32,15 @@ function sse(instance: Instance, path: string, headers: Record<string, string> =
   return openSse(`${instance.baseUrl}${path}`, { ...AUTH, ...headers });
 }
 
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isAlive(instance: Instance): boolean {
   return instance.server.child.exitCode === null && instance.server.child.signalCode === null;
 }
@@ -84,6 +93,56 @@ describeWithEngines(['postgres', 'nats'], 'cluster mode: three instances on Post
     }
     expect(jsonlIds(cluster, jobId)).toEqual(idsOf(stored));
   }, 90_000);
+
+  it('carries a cancel from any instance to the one running the job within 1 s, which kills its stage process', async () => {
+    cluster = await startCluster({
+      postgres,
+      nats,
+      size: 3,
+      config: {
+        pipeline: { runner: 'command', commands: { outline: 'echo $$ > "$RUN_DIR/stage.pid"; exec sleep 60' } },
+      },
+    });
+    const jobId = await createJob(cluster.instances[0], 'cancel-anywhere');
+    const pidFile = join(cluster.runsDir, jobId, 'stage.pid');
+    const pid = (await waitFor(
+      () => {
+        try {
+          return Number(readFileSync(pidFile, 'utf8').trim()) || null;
+        } catch {
+          return null;
+        }
+      },
+      10_000,
+      'the stage process',
+    )) as number;
+    const started = (await storedEvents(cluster.instances[0], jobId)).find((event) => event.type === 'stage_started');
+    const runner = String(started?.payload.instance_id);
+    const elsewhere = cluster.instances.find((instance) => instance.name !== runner) as Instance;
+    const sentAt = Date.now();
+    expect((await call(elsewhere, 'POST', `/api/v1/jobs/${jobId}/cancel`, {})).status).toBe(200);
+    await waitFor(() => !processExists(pid), 1000, `the stage process on ${runner} to be killed`);
+    expect(Date.now() - sentAt).toBeLessThanOrEqual(1000);
+    await waitForJobStatus(cluster.instances[2], jobId, ['canceled']);
+    const events = await storedEvents(cluster.instances[1], jobId);
+    expect(events[events.length - 1].type).toBe('job_canceled');
+  }, 60_000);
+
+  it('fires an auto-approve timer once, whichever instance sweeps first', async () => {
+    cluster = await startCluster({
+      postgres,
+      nats,
+      size: 3,
+      config: { gates: { ...NO_GATES, outline: { required: true, auto_approve: true, auto_approve_after_s: 1 } } },
+    });
+    const jobIds = await Promise.all(cluster.instances.map((instance, n) => createJob(instance, `timer-${n}`)));
+    for (const jobId of jobIds) await waitForJobStatus(cluster.instances[0], jobId, ['completed'], 30_000);
+    for (const jobId of jobIds) {
+      const events = await storedEvents(cluster.instances[1], jobId);
+      expect(events.filter((event) => event.type === 'gate_auto_approved')).toHaveLength(1);
+      expect(events.filter((event) => event.type === 'stage_started')).toHaveLength(9);
+    }
+  }, 60_000);
 
   it('never lets a reader skip an id while all three instances write at once', async () => {
     cluster = await startCluster({
