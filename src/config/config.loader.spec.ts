@@ -118,4 +118,47 @@ describe('loadConfig', () => {
       'PORT must be an integer',
     );
   });
+
+  describe('cluster mode keys', () => {
+    const cluster = 'storage: { engine: postgres }\nbus: { engine: nats }\n';
+
+    it('takes DATABASE_URL, NATS_URL and INSTANCE_ID over the file, and names an instance by host and pid by default', () => {
+      const path = write(cluster);
+      const env = { DATABASE_URL: 'postgres://u:pw@db:5432/x', NATS_URL: 'nats://bus:4222', INSTANCE_ID: 'node7' };
+      const { config } = loadConfig({ path, env, cwd: dir });
+      expect(config.storage.postgres_url).toBe(env.DATABASE_URL);
+      expect(config.bus.nats_url).toBe(env.NATS_URL);
+      expect(config.cluster.instance_id).toBe('node7');
+      expect(loadConfig({ path, env: {}, cwd: dir }).config.cluster.instance_id).toMatch(
+        new RegExp(`:${process.pid}$`),
+      );
+    });
+
+    it('refuses a URL of the wrong scheme for an engine in use, without its password', () => {
+      const path = write(cluster);
+      const load = () => loadConfig({ path, env: { DATABASE_URL: 'mysql://root:hunter22@db/x' }, cwd: dir });
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(
+        /storage\.postgres_url must start with postgres:\/\/ or postgresql:\/\/ \(got "mysql:\/\/root:\*\*\*@db\/x"\)/,
+      );
+    });
+
+    it('ignores the URL of an engine not in use', () => {
+      const path = write('storage: { postgres_url: "not a url" }\n');
+      expect(loadConfig({ path, env: {}, cwd: dir }).config.storage.engine).toBe('sqlite');
+    });
+
+    it('refuses the NATS bus on the embedded SQLite store, and a stream name NATS would split', () => {
+      expect(() => loadConfig({ path: write('bus: { engine: nats }\n'), env: {}, cwd: dir })).toThrow(
+        /bus\.engine nats needs storage\.engine postgres/,
+      );
+      expect(() =>
+        loadConfig({
+          path: write('storage: { engine: postgres }\nbus: { engine: nats, stream: "a.b" }\n'),
+          env: {},
+          cwd: dir,
+        }),
+      ).toThrow(/bus\.stream/);
+    });
+  });
 });
