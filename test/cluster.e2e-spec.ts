@@ -259,6 +259,35 @@ describeWithEngines(['postgres', 'nats'], 'cluster mode: three instances on Post
     for (let i = 1; i < all.length; i++) expect(all[i].id).toBeGreaterThan(all[i - 1].id);
   }, 120_000);
 
+  it('hands the jobs of an instance stopped with SIGTERM to another one at its next sweep', async () => {
+    cluster = await startCluster({
+      postgres,
+      nats,
+      size: 2,
+      config: { pipeline: { simulate: { stage_seconds: 0.3 } } },
+    });
+    const [a, b] = cluster.instances;
+    const jobId = await createJob(a, 'handed-over');
+    const started = await waitFor(
+      async () => (await storedEvents(b, jobId)).find((event) => event.type === 'stage_started'),
+      10_000,
+      'the first stage',
+    );
+    const owner = cluster.instances.find((instance) => instance.name === started?.payload.instance_id) as Instance;
+    const other = cluster.instances.find((instance) => instance !== owner) as Instance;
+    owner.server.child.kill('SIGTERM');
+    expect(await owner.server.exited).toBe(0);
+    const stoppedAt = Date.now();
+    await waitForJobStatus(other, jobId, ['completed'], 30_000);
+    const events = await storedEvents(other, jobId);
+    const resumed = events.find((event) => event.type === 'job_resumed');
+    expect(resumed?.payload.reason).toBe('takeover');
+    // Released at shutdown: no wait for the lease to run out, only for the next sweep.
+    expect(Date.parse(resumed?.ts ?? '') - stoppedAt).toBeLessThanOrEqual(3000 + 1000);
+    expect(events.filter((event) => event.type === 'stage_started').pop()?.payload.instance_id).toBe(other.name);
+    expect(jsonlIds(cluster, jobId)).toEqual(idsOf(events));
+  }, 60_000);
+
   it('loses no event when nats-server stops and starts again while streams are open and jobs run', async () => {
     cluster = await startCluster({
       postgres,

@@ -20,6 +20,8 @@ export interface ClaimedJob {
   jobId: string;
   slug: string;
   stage: Stage;
+  /** The id of the claim's `stage_started`: events about the job before it concern an earlier run. */
+  claimedAtId: number;
 }
 
 /** What completing a stage led to: the next stage to run, or the end of this run. */
@@ -60,15 +62,16 @@ export class JobLifecycle {
       const isFirstStart = claimed.started_at === null;
       const command = await JobCommand.begin(tx, claimed.id, isFirstStart ? 'start' : 'start_stage', now.toISOString());
       const stage = claimed.stage;
+      let appended: JobEvent[];
       if (isFirstStart) {
         const deadline = new Date(now.getTime() + this.config.pipeline.job_timeout_hours * 3_600_000).toISOString();
         await command.updateJob({ stage, started_at: now.toISOString(), deadline_at: deadline });
-        await command.append(JobEvents.started(claimed.id), StageEvents.started(claimed.id, stage, owner));
+        appended = await command.append(JobEvents.started(claimed.id), StageEvents.started(claimed.id, stage, owner));
       } else {
         await command.updateJob({ stage });
-        await command.append(StageEvents.started(claimed.id, stage, owner));
+        appended = await command.append(StageEvents.started(claimed.id, stage, owner));
       }
-      return { jobId: claimed.id, slug: claimed.slug, stage };
+      return { jobId: claimed.id, slug: claimed.slug, stage, claimedAtId: appended[appended.length - 1].id };
     });
   }
 

@@ -27,7 +27,10 @@ const QUEUE_EVENTS: ReadonlySet<EventType> = new Set([
 @Injectable()
 export class OrchestratorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('orchestrator');
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<
+    string,
+    { controller: AbortController; done: Promise<void>; claimedAtId: number }
+  >();
   private unsubscribe?: Unsubscribe;
   private leaseTimer?: NodeJS.Timeout;
   private readonly pumpBackoff = new StoreBackoff(this.logger, 'Starting a queued job', 100, 5_000);
@@ -76,9 +79,12 @@ export class OrchestratorService implements OnApplicationBootstrap, BeforeApplic
     this.unsubscribe = this.bus.subscribe(0, {
       next: ({ event }) => {
         if (event.type === 'job_canceled') this.abort(event.job_id, 'canceled');
-        // Another instance took the job over (this one looked dead to it): stop running it here.
+        // Another instance took over this run (this one looked dead to it): stop it here. A takeover
+        // older than the run is of the run before, which this instance may have claimed since.
         else if (event.type === 'job_resumed' && event.payload.reason === 'takeover') {
-          this.abort(event.job_id, 'lease_lost');
+          if (event.id > (this.running.get(event.job_id)?.claimedAtId ?? Infinity)) {
+            this.abort(event.job_id, 'lease_lost');
+          }
         }
         if (QUEUE_EVENTS.has(event.type)) this.schedulePump();
       },
@@ -92,6 +98,7 @@ export class OrchestratorService implements OnApplicationBootstrap, BeforeApplic
   /** Before the store closes: running stages stop (a restart re-runs them). */
   async beforeApplicationShutdown(): Promise<void> {
     this.isStopping = true;
+    this.hasStarted = false;
     this.unsubscribe?.();
     clearInterval(this.leaseTimer);
     const pending = [...this.running.values()].map((run) => run.done);
@@ -127,7 +134,7 @@ export class OrchestratorService implements OnApplicationBootstrap, BeforeApplic
         const claimed = await this.lifecycle.claimNext(this.instanceId, this.runningJobIds);
         this.pumpBackoff.succeeded();
         if (!claimed || this.isStopping) break;
-        this.start(claimed.jobId, (signal) => this.loop.run(claimed, signal));
+        this.start(claimed.jobId, claimed.claimedAtId, (signal) => this.loop.run(claimed, signal));
       }
     } catch (error) {
       // Nothing was claimed (the unit rolled back): try again later, not on every tick.
@@ -139,9 +146,9 @@ export class OrchestratorService implements OnApplicationBootstrap, BeforeApplic
     }
   }
 
-  private start(jobId: string, run: (signal: AbortSignal) => Promise<void>): void {
+  private start(jobId: string, claimedAtId: number, run: (signal: AbortSignal) => Promise<void>): void {
     const controller = new AbortController();
-    const entry = { controller, done: Promise.resolve() };
+    const entry = { controller, done: Promise.resolve(), claimedAtId };
     this.running.set(jobId, entry);
     entry.done = run(controller.signal)
       .catch((error: unknown) => {

@@ -128,7 +128,7 @@ export abstract class Store {
   /** Extends the owner's leases on these jobs; resolves to the ones it still holds. */
   abstract renewLeases(owner: string, jobIds: readonly string[], until: string): Promise<string[]>;
   abstract releaseLease(owner: string, jobId: string): Promise<void>;
-  /** Running jobs whose lease ran out before `now` (their instance is gone). */
+  /** Running jobs whose lease ran out before `now` (their instance is gone), or that no instance holds (it stopped them). */
   abstract expiredLeases(now: string): Promise<string[]>;
 
   // Events

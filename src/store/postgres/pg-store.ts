@@ -117,7 +117,7 @@ export class PgStore extends Store {
 
   expiredLeases(now: string): Promise<string[]> {
     return this.ids(
-      `SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at IS NOT NULL AND lease_expires_at < $1`,
+      `SELECT id FROM jobs WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < $1)`,
       [now],
     );
   }

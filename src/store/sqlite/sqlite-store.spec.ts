@@ -145,8 +145,11 @@ describe('SqliteStore on a real file', () => {
     expect(await store.expiredLeases(now)).toEqual([id(7)]);
     await store.renewLeases('me', [id(7)], '2999-01-01T00:00:00.000Z');
     expect(await store.expiredLeases(now)).toEqual([]);
+    // Released while still running (its instance stopped it): nobody holds it, so it is up for takeover.
+    await store.releaseLease('someone else', id(7));
+    expect(await store.expiredLeases(now)).toEqual([]);
     await store.releaseLease('me', id(7));
-    expect(await store.expiredLeases('3000-01-01T00:00:00.000Z')).toEqual([]);
+    expect(await store.expiredLeases(now)).toEqual([id(7)]);
   });
 });
 

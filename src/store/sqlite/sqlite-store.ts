@@ -149,7 +149,7 @@ export class SqliteStore extends Store {
 
   expiredLeases(now: string): Promise<string[]> {
     return this.ids(
-      `SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at IS NOT NULL AND lease_expires_at < ?`,
+      `SELECT id FROM jobs WHERE status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < ?)`,
       now,
     );
   }
