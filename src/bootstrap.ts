@@ -69,6 +69,8 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
     }),
   );
   app.set('x-powered-by', false);
+  // No ETag: nothing revalidates with If-None-Match, and hashing every body costs the hot routes.
+  app.set('etag', false);
   // Slow headers too: Node's own limits, from 5 min down to the same bound (it checks every 30 s).
   const server = app.getHttpServer() as Server;
   server.requestTimeout = config.server.request_timeout_s * 1000;

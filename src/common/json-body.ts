@@ -22,6 +22,8 @@ export const MAX_BODY_DEPTH = 64;
 export function jsonBody(limit: string, timeoutMs: number): RequestHandler {
   const parse = express.json({ limit });
   return (request: Request, response: Response, next: NextFunction) => {
+    // Reads take no body: nothing to parse or wait for (the hot polling route skips it all).
+    if (request.method === 'GET' || request.method === 'HEAD') return next();
     let isTimedOut = false;
     // A body sent slower than this (a byte now and then) is cut off with 408 instead of holding a socket for minutes.
     const timer = setTimeout(() => {

@@ -57,6 +57,29 @@ export interface PublishedEvent {
   json: string;
 }
 
+/** An event as its JSON, for readers that only pass it on (polling bodies): no parse, no stringify. */
+export interface SerializedEvent {
+  id: number;
+  ts: string;
+  json: string;
+}
+
+const ID_PLACEHOLDER = '{"id":0,';
+
+/**
+ * An event's JSON without its leading `{"id":<id>,`: what the store keeps beside the columns, since
+ * the id is assigned by the insert itself. `withId` puts the id back in front: the event's JSON,
+ * byte for byte what JSON.stringify(makeEvent(...)) gives (id is the first key).
+ */
+export function jsonAfterId(event: JobEvent): string {
+  // `id` first (as makeEvent puts it), whatever the event's own id.
+  return JSON.stringify({ ...event, id: 0 }).slice(ID_PLACEHOLDER.length);
+}
+
+export function withId(id: number, jsonAfterIdText: string): string {
+  return `{"id":${id},${jsonAfterIdText}`;
+}
+
 /** What polling and SSE may filter on. */
 export interface EventFilter {
   jobId?: string;

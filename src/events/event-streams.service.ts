@@ -5,7 +5,7 @@ import { clip } from '../common/text';
 import { Store } from '../store/store.port';
 import { parseCursor, parseEventId, parseLimit, parseStage, parseTypes } from './event-query';
 import { EventFilter } from '../domain/events';
-import { PollResponse, PollingService } from './polling.service';
+import { PollingService, pollBody } from './polling.service';
 import { SseService } from './sse/sse.service';
 
 /** The query string of the polling and stream routes, as received (strings, or arrays when repeated). */
@@ -27,9 +27,13 @@ export class EventStreamsService {
     private readonly sse: SseService,
   ) {}
 
-  async poll(query: RawEventQuery, jobId?: string): Promise<PollResponse> {
-    const filter = await this.filterOf(query, jobId);
-    return this.polling.poll({ filter, cursor: parseCursor(query.since), limit: parseLimit(query.limit) });
+  /** The response body (JSON text) of a poll. */
+  async poll(query: RawEventQuery, jobId?: string): Promise<string> {
+    const filter = this.filterOf(query, jobId);
+    const page = await this.polling.poll({ filter, cursor: parseCursor(query.since), limit: parseLimit(query.limit) });
+    // A job with events exists: its row is read only when the page is empty (a 404, or nothing new).
+    if (page.events.length === 0) await this.checkJob(filter);
+    return pollBody(page);
   }
 
   /** Checks the query and the job, then opens the stream; any refusal comes before the first byte. */
@@ -39,7 +43,8 @@ export class EventStreamsService {
     connection: { response: ServerResponse; client: string },
     jobId?: string,
   ): Promise<void> {
-    const filter = await this.filterOf(query, jobId);
+    const filter = this.filterOf(query, jobId);
+    await this.checkJob(filter);
     // A browser's EventSource reconnects to the same URL (with its ?since=) plus Last-Event-ID: the header wins.
     const cursor =
       parseEventId(lastEventId, 'Last-Event-ID') ??
@@ -65,14 +70,17 @@ export class EventStreamsService {
     return cursor.kind === 'id' ? cursor.id : this.store.lastIdAtOrBefore(cursor.ts);
   }
 
-  private async filterOf(query: RawEventQuery, pathJobId?: string): Promise<EventFilter> {
+  private filterOf(query: RawEventQuery, pathJobId?: string): EventFilter {
     const filter: EventFilter = { types: parseTypes(query.types), stage: parseStage(query.stage) };
     const jobId = pathJobId ?? this.jobIdOf(query.job_id);
-    if (jobId !== undefined) {
-      if (!(await this.store.jobExists(jobId))) throw new NotFoundException(`Job ${jobId} not found`);
-      filter.jobId = jobId;
-    }
+    if (jobId !== undefined) filter.jobId = jobId;
     return filter;
+  }
+
+  private async checkJob({ jobId }: EventFilter): Promise<void> {
+    if (jobId !== undefined && !(await this.store.jobExists(jobId))) {
+      throw new NotFoundException(`Job ${jobId} not found`);
+    }
   }
 
   private jobIdOf(raw: unknown): string | undefined {

@@ -1,12 +1,14 @@
 import type { ServerResponse } from 'node:http';
-import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { JobIdPipe } from '../common/job-id.pipe';
 import { AcceptsQueryToken } from '../security/auth.decorators';
 import { ApiEventRoutes, ApiEventStream, ApiPoll } from './dto/event-api.decorators';
 import { EventStreamsService, RawEventQuery } from './event-streams.service';
-import { PollResponse } from './polling.service';
+
+/** Polling answers with the body polling.service.ts builds (the events as stored, never re-serialized). */
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** A job's events: polling (`/events`, `/events/poll`) and SSE (`/events/stream`). */
 @ApiEventRoutes()
@@ -16,13 +18,15 @@ export class JobEventsController {
 
   @Get()
   @ApiPoll("Poll a job's events (with Accept: text/event-stream, the stream instead)")
-  poll(@Param('id', JobIdPipe) jobId: string, @Query() query: RawEventQuery): Promise<PollResponse> {
+  @Header('Content-Type', JSON_TYPE)
+  poll(@Param('id', JobIdPipe) jobId: string, @Query() query: RawEventQuery): Promise<string> {
     return this.streams.poll(query, jobId);
   }
 
   @Get('poll')
   @ApiPoll("Poll a job's events (alias)")
-  pollAlias(@Param('id', JobIdPipe) jobId: string, @Query() query: RawEventQuery): Promise<PollResponse> {
+  @Header('Content-Type', JSON_TYPE)
+  pollAlias(@Param('id', JobIdPipe) jobId: string, @Query() query: RawEventQuery): Promise<string> {
     return this.streams.poll(query, jobId);
   }
 
@@ -50,7 +54,8 @@ export class GlobalEventsController {
 
   @Get()
   @ApiPoll("Poll all jobs' events (with Accept: text/event-stream, the stream instead)")
-  poll(@Query() query: RawEventQuery): Promise<PollResponse> {
+  @Header('Content-Type', JSON_TYPE)
+  poll(@Query() query: RawEventQuery): Promise<string> {
     return this.streams.poll(query);
   }
 

@@ -4,19 +4,23 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteStore } from '../store/sqlite/sqlite-store';
 import { parseCursor } from './event-query';
-import { PollingService } from './polling.service';
+import { PollQuery, PollResponse, PollingService, pollBody } from './polling.service';
 
 describe('PollingService on a real SQLite file', () => {
   let dir: string;
   let store: SqliteStore;
-  let polling: PollingService;
+  let service: PollingService;
+  /** A poll as a client reads it: the body parsed. */
+  const polling = {
+    poll: async (query: PollQuery): Promise<PollResponse> => JSON.parse(pollBody(await service.poll(query))),
+  };
   const JOB = 'job-a';
   const OTHER = 'job-b';
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'polling-'));
     store = new SqliteStore(join(dir, 'jobs.db'));
-    polling = new PollingService(store);
+    service = new PollingService(store);
     // Rows written as they would be stored, with timestamps chosen here: a second connection to the same file.
     const db = new BetterSqlite3(join(dir, 'jobs.db'));
     const insert = db.prepare(

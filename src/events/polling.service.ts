@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Store } from '../store/store.port';
 import { Cursor } from './event-query';
-import { EventFilter, JobEvent } from '../domain/events';
+import { EventFilter, JobEvent, SerializedEvent } from '../domain/events';
 import { HistoryTruncated, historyTruncation } from './history-truncation';
 
 export interface PollQuery {
@@ -23,18 +23,24 @@ export interface PollResponse {
   history_truncated?: HistoryTruncated;
 }
 
-/** `?since=` polling (docs/API.md): with a cursor the oldest page after it, without one the newest page. */
+/** A page as polling builds it: the response's fields, with each event still as its stored JSON. */
+export type PollPage = Omit<PollResponse, 'events'> & { events: SerializedEvent[] };
+
+/**
+ * `?since=` polling (docs/API.md): with a cursor the oldest page after it, without one the newest
+ * page. The events are never parsed here: each goes into the body as the JSON the store keeps.
+ */
 @Injectable()
 export class PollingService {
   constructor(private readonly store: Store) {}
 
-  async poll({ filter, cursor, limit }: PollQuery): Promise<PollResponse> {
+  async poll({ filter, cursor, limit }: PollQuery): Promise<PollPage> {
     // One row more than asked tells whether more lie beyond this page.
     const cursorId = cursor === null ? null : await this.cursorId(cursor);
     let events =
       cursorId === null
-        ? await this.store.newestEvents(filter, limit + 1)
-        : await this.store.eventsAfter(filter, cursorId, limit + 1);
+        ? await this.store.newestEventJsons(filter, limit + 1)
+        : await this.store.eventJsonsAfter(filter, cursorId, limit + 1);
     const hasMore = events.length > limit;
     if (hasMore) events = cursor === null ? events.slice(1) : events.slice(0, limit);
     const last = events.at(-1);
@@ -62,4 +68,11 @@ export class PollingService {
 function nextSinceWithoutEvents(cursor: Cursor | null): string | number {
   if (cursor === null) return 0;
   return cursor.kind === 'id' ? cursor.id : cursor.raw;
+}
+
+/** The page as the response body: PollResponse's JSON (same keys, same order), its events spliced in as stored. */
+export function pollBody({ events, ...meta }: PollPage): string {
+  const { job_id: jobId, ...rest } = meta;
+  const list = events.map((event) => event.json).join(',');
+  return `{"job_id":${JSON.stringify(jobId)},"events":[${list}],${JSON.stringify(rest).slice(1)}`;
 }

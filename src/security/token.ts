@@ -2,9 +2,18 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** Constant-time comparison: both sides are hashed first, so neither length nor content leaks by timing. */
 export function tokensMatch(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(sha256(given), hashOfExpected(expected));
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** The configured token's hash, made once (it is the same on every request). */
+let expectedHash: { token: string; hash: Buffer } | undefined;
+function hashOfExpected(token: string): Buffer {
+  if (expectedHash?.token !== token) expectedHash = { token, hash: sha256(token) };
+  return expectedHash.hash;
 }
 
 /** The bearer token of an `Authorization` header, or null. */

@@ -181,4 +181,12 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE "jobs" ADD COLUMN "lease_expires_at" text`,
     ],
   },
+  {
+    name: 'EventJson1765000000000',
+    timestamp: 1765000000000,
+    // The event's JSON as served, after its id (domain/events.ts, jsonAfterId): polling sends it as it
+    // is. Rows stored before this migration have none and are serialized from their columns.
+    sqlite: [`ALTER TABLE "events" ADD COLUMN "json" text`],
+    postgres: [`ALTER TABLE "events" ADD COLUMN "json" text`],
+  },
 ];

@@ -1,4 +1,4 @@
-import { EventType, JobEvent, makeEvent } from '../domain/events';
+import { EventType, JobEvent, SerializedEvent, makeEvent, withId } from '../domain/events';
 import { Stage } from '../domain/stages';
 import { ArtifactRecord, GateRecord, JobRecord } from './store.port';
 
@@ -81,4 +81,20 @@ export function toArtifact(row: ArtifactRow): ArtifactRecord {
 export function toEvent(row: EventRow): JobEvent {
   const payload = JSON.parse(row.payload) as Record<string, unknown>;
   return makeEvent(row.id, row.job_id, row.ts, row.type, row.stage, row.status, row.message, payload);
+}
+
+/** A row of `SELECT id, ts, json`: the stored JSON, or (stored before it was kept) null. */
+export interface SerializedRow {
+  id: number;
+  ts: string;
+  json: string | null;
+}
+
+/** The event's JSON from its row; a row without one is read whole by `fullRow` and serialized. */
+export function toSerialized(row: SerializedRow, fullRow: (id: number) => EventRow): SerializedEvent {
+  return {
+    id: row.id,
+    ts: row.ts,
+    json: row.json === null ? JSON.stringify(toEvent(fullRow(row.id))) : withId(row.id, row.json),
+  };
 }

@@ -1,4 +1,4 @@
-import { EventFilter, EventInput, JobEvent, PublishedEvent } from '../domain/events';
+import { EventFilter, EventInput, JobEvent, PublishedEvent, SerializedEvent } from '../domain/events';
 import { JobStatus, Stage } from '../domain/stages';
 
 export interface JobRecord {
@@ -136,6 +136,9 @@ export abstract class Store {
   abstract eventsAfter(filter: EventFilter, afterId: number, limit: number): Promise<JobEvent[]>;
   /** The newest `limit` matching events, ascending. */
   abstract newestEvents(filter: EventFilter, limit: number): Promise<JobEvent[]>;
+  /** As eventsAfter and newestEvents, each event as its stored JSON (polling sends it as it is). */
+  abstract eventJsonsAfter(filter: EventFilter, afterId: number, limit: number): Promise<SerializedEvent[]>;
+  abstract newestEventJsons(filter: EventFilter, limit: number): Promise<SerializedEvent[]>;
   /** The id a timestamp cursor stands for: the last event stored at or before `ts` (0 if none). */
   abstract lastIdAtOrBefore(ts: string): Promise<number>;
   abstract jobIdsWithEvents(): Promise<string[]>;

@@ -1,7 +1,19 @@
 import { Pool, PoolClient } from 'pg';
-import { EventFilter, JobEvent } from '../../domain/events';
+import { EventFilter, JobEvent, SerializedEvent } from '../../domain/events';
 import { ACTIVE_STATUSES, JobStatus, TERMINAL_STATUSES } from '../../domain/stages';
-import { ArtifactRow, EventRow, GateRow, JOB_COLUMNS, JobRow, toArtifact, toEvent, toGate, toJob } from '../rows';
+import {
+  ArtifactRow,
+  EventRow,
+  GateRow,
+  JOB_COLUMNS,
+  JobRow,
+  SerializedRow,
+  toArtifact,
+  toEvent,
+  toGate,
+  toJob,
+  toSerialized,
+} from '../rows';
 import { CommitListener, DueGate, JobAggregate, Store, StoreTx } from '../store.port';
 import { ADVISORY_LOCKS, InstanceIdLock, checkout, openPostgres } from './pg-connection';
 import { storeErrorOf } from './pg-errors';
@@ -132,6 +144,18 @@ export class PgStore extends Store {
     return (await this.events(`SELECT * FROM events WHERE true ${where} ORDER BY id DESC LIMIT $1`, params)).reverse();
   }
 
+  eventJsonsAfter(filter: EventFilter, afterId: number, limit: number): Promise<SerializedEvent[]> {
+    const { where, params } = whereClause(filter, [afterId, limit]);
+    return this.serialized(`SELECT id, ts, json FROM events WHERE id > $1 ${where} ORDER BY id ASC LIMIT $2`, params);
+  }
+
+  async newestEventJsons(filter: EventFilter, limit: number): Promise<SerializedEvent[]> {
+    const { where, params } = whereClause(filter, [limit]);
+    return (
+      await this.serialized(`SELECT id, ts, json FROM events WHERE true ${where} ORDER BY id DESC LIMIT $1`, params)
+    ).reverse();
+  }
+
   /** Timestamps never go back as ids grow (event_head), so the (ts, id) index finds the cursor's event. */
   async lastIdAtOrBefore(ts: string): Promise<number> {
     const rows = await this.query<{ id: number }>(
@@ -237,6 +261,21 @@ export class PgStore extends Store {
 
   private async ids(sql: string, params: unknown[] = []): Promise<string[]> {
     return (await this.query<{ id: string }>(sql, params)).map((row) => row.id);
+  }
+
+  /** Rows stored before the json column are read whole first (one query for all of them). */
+  private async serialized(sql: string, params: unknown[]): Promise<SerializedEvent[]> {
+    const rows = await this.query<SerializedRow>(sql, params);
+    const legacy = rows.filter((row) => row.json === null).map((row) => row.id);
+    const full = new Map(
+      legacy.length === 0
+        ? []
+        : (await this.query<EventRow>('SELECT * FROM events WHERE id = ANY($1::bigint[])', [legacy])).map((row) => [
+            row.id,
+            row,
+          ]),
+    );
+    return rows.map((row) => toSerialized(row, (id) => full.get(id) as EventRow));
   }
 
   private async events(sql: string, params: unknown[]): Promise<JobEvent[]> {

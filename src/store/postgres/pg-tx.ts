@@ -1,5 +1,5 @@
 import { PoolClient } from 'pg';
-import { EventInput, JobEvent, PublishedEvent, makeEvent } from '../../domain/events';
+import { EventInput, JobEvent, PublishedEvent, jsonAfterId, makeEvent, withId } from '../../domain/events';
 import { STAGES, Stage } from '../../domain/stages';
 import { GateRow, toGate } from '../rows';
 import {
@@ -129,14 +129,16 @@ export class PgTx implements StoreTx {
     const payload = input.payload ?? {};
     const stage = input.stage ?? null;
     const status = input.status ?? null;
+    const event = makeEvent(id, input.jobId, ts, input.type, stage, status, input.message, payload);
+    const afterId = jsonAfterId(event);
     await this.client.query(
-      'INSERT INTO events (id, job_id, ts, type, stage, status, message, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-      [id, input.jobId, ts, input.type, stage, status, input.message, JSON.stringify(payload)],
+      `INSERT INTO events (id, job_id, ts, type, stage, status, message, payload, json)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [id, input.jobId, ts, input.type, stage, status, input.message, JSON.stringify(payload), afterId],
     );
     this.head.lastId = id;
     this.head.lastTs = ts;
-    const event = makeEvent(id, input.jobId, ts, input.type, stage, status, input.message, payload);
-    this.events.push({ event, json: JSON.stringify(event) });
+    this.events.push({ event, json: withId(id, afterId) });
     return event;
   }
 

@@ -1,10 +1,10 @@
-import { EventFilter, JobEvent } from '../../domain/events';
+import { EventFilter, JobEvent, SerializedEvent } from '../../domain/events';
 import { ACTIVE_STATUSES, JobStatus } from '../../domain/stages';
 import { CommitListener, DueGate, JobAggregate, Store, StoreTx } from '../store.port';
 import { ExclusiveConnection, openSqlite } from './sqlite-connection';
 import { storeErrorOf } from './sqlite-errors';
 import { IN_LIST, lastIdAtOrBefore, pruneEvents, whereClause, withChildren } from './sqlite-queries';
-import { EventRow, JOB_COLUMNS, JobRow, toEvent } from '../rows';
+import { EventRow, JOB_COLUMNS, JobRow, SerializedRow, toEvent, toSerialized } from '../rows';
 import { MonotonicClock } from './sqlite-tx';
 import { StatementCache } from './statement-cache';
 import { UnitBatches } from './unit-batches';
@@ -172,6 +172,24 @@ export class SqliteStore extends Store {
     return events.reverse();
   }
 
+  eventJsonsAfter(filter: EventFilter, afterId: number, limit: number): Promise<SerializedEvent[]> {
+    const { where, params } = whereClause(filter);
+    return this.serialized(`SELECT id, ts, json FROM events WHERE id > ? ${where} ORDER BY id ASC LIMIT ?`, [
+      afterId,
+      ...params,
+      limit,
+    ]);
+  }
+
+  async newestEventJsons(filter: EventFilter, limit: number): Promise<SerializedEvent[]> {
+    const { where, params } = whereClause(filter);
+    const events = await this.serialized(
+      `SELECT id, ts, json FROM events WHERE 1 = 1 ${where} ORDER BY id DESC LIMIT ?`,
+      [...params, limit],
+    );
+    return events.reverse();
+  }
+
   /** The last event at or before `ts`, by a binary search over ids (see lastIdAtOrBefore in sqlite-queries.ts). */
   lastIdAtOrBefore(ts: string): Promise<number> {
     return this.read(() => lastIdAtOrBefore(this.statements, ts));
@@ -232,6 +250,15 @@ export class SqliteStore extends Store {
 
   private ids(sql: string, ...params: unknown[]): Promise<string[]> {
     return this.read(() => (this.statements.get(sql).all(...params) as { id: string }[]).map((row) => row.id));
+  }
+
+  private serialized(sql: string, params: unknown[]): Promise<SerializedEvent[]> {
+    return this.read(() => {
+      const full = this.statements.get('SELECT * FROM events WHERE id = ?');
+      return (this.statements.get(sql).all(...params) as SerializedRow[]).map((row) =>
+        toSerialized(row, (id) => full.get(id) as EventRow),
+      );
+    });
   }
 
   private events(sql: string, params: unknown[]): Promise<JobEvent[]> {

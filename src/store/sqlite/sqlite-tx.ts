@@ -1,4 +1,4 @@
-import { EventInput, JobEvent, PublishedEvent, makeEvent } from '../../domain/events';
+import { EventInput, JobEvent, PublishedEvent, jsonAfterId, makeEvent, withId } from '../../domain/events';
 import { STAGES, Stage } from '../../domain/stages';
 import {
   ArtifactRecord,
@@ -119,20 +119,15 @@ export class SqliteTx implements StoreTx {
     const payload = input.payload ?? {};
     const stage = input.stage ?? null;
     const status = input.status ?? null;
+    const unnumbered = makeEvent(0, input.jobId, ts, input.type, stage, status, input.message, payload);
+    const afterId = jsonAfterId(unnumbered);
     const { lastInsertRowid } = this.statements
-      .get('INSERT INTO events (job_id, ts, type, stage, status, message, payload) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(input.jobId, ts, input.type, stage, status, input.message, JSON.stringify(payload));
-    const event = makeEvent(
-      Number(lastInsertRowid),
-      input.jobId,
-      ts,
-      input.type,
-      stage,
-      status,
-      input.message,
-      payload,
-    );
-    this.events.push({ event, json: JSON.stringify(event) });
+      .get(
+        'INSERT INTO events (job_id, ts, type, stage, status, message, payload, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(input.jobId, ts, input.type, stage, status, input.message, JSON.stringify(payload), afterId);
+    const event = { ...unnumbered, id: Number(lastInsertRowid) };
+    this.events.push({ event, json: withId(event.id, afterId) });
     return event;
   }
 
