@@ -4,6 +4,7 @@ import { QUIET_JOBS, createJobs, startBenchApp } from './bench-app';
 import { fillTo, measureEmit, measureEmitOneByOne, storedEvents } from './emit';
 import { measureCluster } from './cluster';
 import { measureEndToEnd } from './e2e';
+import { measureLoad } from './load';
 import { measurePolling, measureTimestampPolling } from './polling';
 import { SseResult, measureSse } from './sse';
 import { describeMs, round, thousands } from './stats';
@@ -54,7 +55,11 @@ const CLUSTER_SIZES = {
 /** Full run only: emit() spread over this many jobs. */
 const MANY_JOBS = 200;
 
-const TARGETS = { emitPerS: 10_000, pollP50: 5, sseP99: 50, sseLost: 0 };
+const TARGETS = { emitPerS: 10_000, pollP50: 5, sseP99: 50, sseLost: 0, pollRps: 5_000, createPerS: 1_000 };
+/** The request-rate runs: autocannon in a process of its own (bench/load.ts). */
+const LOAD = quick
+  ? { connections: 16, seconds: 3, warmUpSeconds: 1 }
+  : { connections: 16, seconds: 10, warmUpSeconds: 3 };
 
 function verdict(ok: boolean): string {
   return ok ? 'ok' : 'MISSED';
@@ -115,6 +120,12 @@ async function main(): Promise<void> {
     console.log(`  /events (global): ${describeMs(poll.global)}`);
     const timePoll = await measureTimestampPolling(bench, jobIds, SIZES.timePolls);
     console.log(`  with an ISO timestamp cursor instead (context, not a target): ${describeMs(timePoll)}`);
+    const pollLoad = await measureLoad(bench, `/api/v1/jobs/${jobIds[0]}/events?since=0&limit=11`, LOAD);
+    console.log(
+      `polling under load, autocannon in its own process, ${LOAD.connections} connections, pages of 11 events: ` +
+        `${thousands(pollLoad.rps)} req/s, p50 ${pollLoad.p50Ms} ms, p99 ${pollLoad.p99Ms} ms, ${pollLoad.failures} failed ` +
+        `[target ≥ ${thousands(TARGETS.pollRps)}: ${verdict(pollLoad.rps >= TARGETS.pollRps)}]`,
+    );
 
     const sse = await measureSse(bench, sseJob, { clients: SSE_CLIENTS, rate: SSE_RATE, events: SIZES.sseEvents });
     console.log(
@@ -137,6 +148,18 @@ async function main(): Promise<void> {
       );
     }
 
+    // Last on this app: the jobs it creates fill the queue.
+    const createLoad = await measureLoad(bench, '/api/v1/jobs', {
+      ...LOAD,
+      method: 'POST',
+      body: { slug: 'load', intent: 'benchmark' },
+    });
+    console.log(
+      `POST /api/v1/jobs under load, autocannon, ${LOAD.connections} connections: ${thousands(createLoad.rps)} jobs/s, ` +
+        `p50 ${createLoad.p50Ms} ms, p99 ${createLoad.p99Ms} ms, ${createLoad.failures} failed ` +
+        `[target ≥ ${thousands(TARGETS.createPerS)}: ${verdict(createLoad.rps >= TARGETS.createPerS)}]`,
+    );
+
     json = {
       emit_events_per_s: round(emit.eventsPerS, 0),
       poll_p50_ms: round(poll.all.p50),
@@ -144,6 +167,8 @@ async function main(): Promise<void> {
       sse_p50_ms: round(sse.all.p50),
       sse_p99_ms: round(sse.all.p99),
       sse_lost: sse.lost,
+      poll_rps: round(pollLoad.rps, 0),
+      create_jobs_per_s: round(createLoad.rps, 0),
     };
   } finally {
     await bench.close();
