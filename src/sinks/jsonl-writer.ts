@@ -1,8 +1,8 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { OperatorConfig } from '../config/operator-config';
 import { RunPaths } from '../config/run-paths';
+import { inDir } from '../common/atomic-write';
 import { withFileLock } from './file-lock';
 import { Store } from '../store/store.port';
 import { PublishedEvent } from '../domain/events';
@@ -48,6 +48,10 @@ export class JsonlWriter implements OnApplicationShutdown {
   /** Never throws: the store is the truth, and a line that could not be written is caught up later. */
   append({ event, json }: PublishedEvent): void {
     const jobId = event.job_id;
+    // A job's first event starts its file: there is nothing before it to catch up.
+    if (!this.isShared && event.type === 'job_created' && !this.checked.has(jobId) && !this.behind.has(jobId)) {
+      if (!existsSync(this.paths.eventsFile(jobId))) this.checked.add(jobId);
+    }
     if (this.isShared || this.behind.has(jobId) || !this.checked.has(jobId)) {
       // Shared: the lines of several events, and of other instances', are routine in one catch-up.
       void this.catchUp(jobId, this.isShared ? Number.POSITIVE_INFINITY : 1);
@@ -157,8 +161,7 @@ export class JsonlWriter implements OnApplicationShutdown {
       return open;
     }
     const path = this.paths.eventsFile(jobId);
-    mkdirSync(dirname(path), { recursive: true });
-    const fd = openSync(path, 'a');
+    const fd = inDir(path, () => openSync(path, 'a'));
     this.handles.set(jobId, fd);
     if (this.handles.size > MAX_OPEN_FILES) this.close(this.handles.keys().next().value as string);
     return fd;
