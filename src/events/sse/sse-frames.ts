@@ -1,4 +1,4 @@
-import { JobEvent } from '../../domain/events';
+import { JobEvent, PublishedEvent } from '../../domain/events';
 import { HistoryTruncated } from '../history-truncation';
 
 /** One frame on the wire: only stored events have an `id`, so Last-Event-ID always names a stored event. */
@@ -61,6 +61,21 @@ export function heartbeatFrame(): SseFrame {
 /** A stored event: its database id is the frame's `id:`, the cursor a reconnect resumes from. */
 export function eventFrame(event: JobEvent, json: string = JSON.stringify(event)): SseFrame {
   return { id: event.id, data: json };
+}
+
+const frameBytes = new WeakMap<PublishedEvent, Buffer>();
+
+/**
+ * A published event's frame as bytes, made once for every stream it goes to (the bus hands each
+ * subscriber the same object). Event JSON never holds a raw line break, so its frame is one `data:` line.
+ */
+export function eventFrameBytes(published: PublishedEvent): Buffer {
+  let bytes = frameBytes.get(published);
+  if (!bytes) {
+    bytes = Buffer.from(`id: ${published.event.id}\ndata: ${published.json}\n\n`);
+    frameBytes.set(published, bytes);
+  }
+  return bytes;
 }
 
 /** Sent first on a resume from before events that retention removed (docs/API.md, "SSE"). */

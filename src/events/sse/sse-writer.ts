@@ -25,8 +25,9 @@ export interface SseWriterOptions {
  * nothing, and the memory a client that does not read can hold stays bounded.
  */
 export class SseWriter {
-  private readonly waiting: string[] = [];
+  private readonly waiting: (string | Buffer)[] = [];
   private blocked = false;
+  private isCorked = false;
   private ending = false;
   private isClosed = false;
   private readonly closeCallbacks: (() => void)[] = [];
@@ -71,6 +72,12 @@ export class SseWriter {
     this.write(formatFrame(frame));
   }
 
+  /** A frame already formatted (a published event's, shared by every stream: sse-frames.ts). */
+  sendBytes(frame: Buffer): void {
+    if (this.isClosed || this.ending) return;
+    this.write(frame);
+  }
+
   /** Resolves once at most `frames` wait (at once if they already do), or the connection is gone. */
   waitUntilAtMost(frames: number): Promise<void> {
     if (this.isClosed || this.waiting.length <= frames) return Promise.resolve();
@@ -90,13 +97,22 @@ export class SseWriter {
     else this.closeCallbacks.push(callback);
   }
 
-  private write(text: string): void {
+  /** Frames written in one turn of the event loop leave in one socket write (cork until the next tick). */
+  private write(text: string | Buffer): void {
     if (this.blocked) {
       this.waiting.push(text);
       if (this.waiting.length > this.options.maxBacklog) this.overflow();
-    } else if (!this.response.write(text)) {
-      this.blocked = true;
+      return;
     }
+    if (!this.isCorked) {
+      this.isCorked = true;
+      this.response.cork();
+      process.nextTick(() => {
+        this.isCorked = false;
+        this.response.uncork();
+      });
+    }
+    if (!this.response.write(text)) this.blocked = true;
   }
 
   private flush(): void {

@@ -6,7 +6,14 @@ import { EventBus } from '../../bus/bus.port';
 import { Store } from '../../store/store.port';
 import { EventFilter, JobEvent, PublishedEvent } from '../../domain/events';
 import { HistoryTruncated, historyTruncation } from '../history-truncation';
-import { connectedFrame, eventFrame, heartbeatFrame, shutdownFrame, truncationFrame } from './sse-frames';
+import {
+  connectedFrame,
+  eventFrame,
+  eventFrameBytes,
+  heartbeatFrame,
+  shutdownFrame,
+  truncationFrame,
+} from './sse-frames';
 import { SseWriter } from './sse-writer';
 
 const REPLAY_PAGE = 500;
@@ -96,8 +103,10 @@ export class SseService implements BeforeApplicationShutdown {
       lastSentId = event.id;
       writer.send(eventFrame(event, json));
     };
-    const deliver = ({ event, json }: PublishedEvent): void => {
-      if (event.id > lastSentId) sendEvent(event, json);
+    const deliver = (published: PublishedEvent): void => {
+      if (published.event.id <= lastSentId) return;
+      lastSentId = published.event.id;
+      writer.sendBytes(eventFrameBytes(published));
     };
     const unsubscribe = this.bus.subscribe(0, {
       next: (published) => {
