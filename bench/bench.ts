@@ -28,6 +28,7 @@ const SIZES = quick
       pollWarmUp: 50,
       timePolls: 60,
       sseEvents: 600,
+      sse1kEvents: 200,
       e2eJobs: 20,
     }
   : {
@@ -39,9 +40,12 @@ const SIZES = quick
       pollWarmUp: 100,
       timePolls: 300,
       sseEvents: 2_000,
+      sse1kEvents: 1_000,
       e2eJobs: 100,
     };
 const SSE_CLIENTS = 100;
+/** Issue 13's stream target: 1,000 subscribers at 100 events/s. */
+const SSE_1K = { clients: 1_000, rate: 100 };
 const SSE_RATE = 200;
 /** Full run only: the same subscribers at 2.5 times the rate, to show the headroom. */
 const SSE_STRESS = { rate: 500, events: 1_500 };
@@ -55,7 +59,16 @@ const CLUSTER_SIZES = {
 /** Full run only: emit() spread over this many jobs. */
 const MANY_JOBS = 200;
 
-const TARGETS = { emitPerS: 10_000, pollP50: 5, sseP99: 50, sseLost: 0, pollRps: 5_000, createPerS: 1_000 };
+const TARGETS = {
+  emitPerS: 10_000,
+  pollP50: 5,
+  sseP99: 50,
+  sseLost: 0,
+  pollRps: 5_000,
+  createPerS: 1_000,
+  sse1kP99: 20,
+  e2eJobsPerS: 200,
+};
 /** The request-rate runs: autocannon in a process of its own (bench/load.ts). */
 const LOAD = quick
   ? { connections: 16, seconds: 3, warmUpSeconds: 1 }
@@ -133,6 +146,16 @@ async function main(): Promise<void> {
         `${describeSse(sse)} [target p99 ≤ ${TARGETS.sseP99} ms, 0 lost: ` +
         `${verdict(sse.all.p99 <= TARGETS.sseP99 && sse.lost === TARGETS.sseLost)}]`,
     );
+    const sse1k = await measureSse(bench, sseJob, {
+      clients: SSE_1K.clients,
+      rate: SSE_1K.rate,
+      events: SIZES.sse1kEvents,
+    });
+    console.log(
+      `SSE, ${thousands(SSE_1K.clients)} subscribers × ${thousands(SIZES.sse1kEvents)} events at ${SSE_1K.rate}/s: ` +
+        `${describeSse(sse1k)}; RSS ${round(sse1k.rssMb, 0)} MB with the streams open (server and subscribers' thread) ` +
+        `[target p99 ≤ ${TARGETS.sse1kP99} ms, 0 lost: ${verdict(sse1k.all.p99 <= TARGETS.sse1kP99 && sse1k.lost === 0)}]`,
+    );
     if (!quick) {
       const stress = await measureSse(bench, sseJob, { clients: SSE_CLIENTS, ...SSE_STRESS });
       console.log(
@@ -167,6 +190,10 @@ async function main(): Promise<void> {
       sse_p50_ms: round(sse.all.p50),
       sse_p99_ms: round(sse.all.p99),
       sse_lost: sse.lost,
+      sse1k_p50_ms: round(sse1k.all.p50),
+      sse1k_p99_ms: round(sse1k.all.p99),
+      sse1k_lost: sse1k.lost,
+      rss_mb_1k_streams: round(sse1k.rssMb, 0),
       poll_rps: round(pollLoad.rps, 0),
       create_jobs_per_s: round(createLoad.rps, 0),
     };
@@ -175,8 +202,9 @@ async function main(): Promise<void> {
   }
 
   const e2e = await measureEndToEnd(SIZES.e2eJobs);
+  json.e2e_jobs_per_s = round(e2e.jobsPerS, 1);
   console.log(
-    `end to end (context): ${round(e2e.jobsPerS, 1)} jobs/s, ${thousands(e2e.eventsPerS)} events/s — ` +
+    `end to end: ${round(e2e.jobsPerS, 1)} jobs/s [target ≥ ${TARGETS.e2eJobsPerS}: ${verdict(e2e.jobsPerS >= TARGETS.e2eJobsPerS)}], ${thousands(e2e.eventsPerS)} events/s — ` +
       `${e2e.jobs} jobs through nine stages, no gates, simulate runner with stage_seconds 0, 4 at once, ${round(e2e.seconds)} s`,
   );
 

@@ -23,6 +23,8 @@ export interface SseResult {
   endedEarly: number;
   deliveries: number;
   achievedRate: number;
+  /** This process's RSS once every event was emitted, the streams still open (server and subscriber thread). */
+  rssMb: number;
 }
 
 /**
@@ -62,18 +64,19 @@ export async function measureSse(bench: BenchApp, jobId: string, options: SseOpt
       if (sent < options.events) await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
     }
     const achievedRate = options.events / ((nowMs() - started) / 1000);
+    const rssMb = process.memoryUsage().rss / 2 ** 20;
 
     worker.postMessage({ type: 'finish', lastId, graceMs: 5000 } satisfies MainMessage);
     const done = await next();
     if (done.type !== 'done') throw new Error(`SSE subscribers: ${describe(done)}`);
-    return { ...tally(done.clients, emittedAt), achievedRate };
+    return { ...tally(done.clients, emittedAt), achievedRate, rssMb };
   } finally {
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     await worker.terminate();
   }
 }
 
-function tally(clients: Arrival[], emittedAt: Map<number, number>): Omit<SseResult, 'achievedRate'> {
+function tally(clients: Arrival[], emittedAt: Map<number, number>): Omit<SseResult, 'achievedRate' | 'rssMb'> {
   const all: number[] = [];
   const byScope = new Map<string, number[]>();
   let lost = 0;
