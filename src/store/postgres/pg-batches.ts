@@ -1,18 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
-import { Commit, CommitListener, StoreTx } from '../store.port';
+import { CommitListener, StoreTx } from '../store.port';
+import { CommittedUnit, MAX_BATCH, QueuedUnit, announce, enqueue } from '../unit-queue';
 import { checkout } from './pg-connection';
 import { isConnectionError, storeErrorOf } from './pg-errors';
 import { EventHead, PgTx } from './pg-tx';
-
-/** The most units of work one transaction carries. */
-const MAX_BATCH = 256;
-
-interface QueuedUnit {
-  work: (tx: StoreTx) => Promise<unknown>;
-  resolve: (result: unknown) => void;
-  reject: (error: unknown) => void;
-}
 
 /**
  * Group commit on PostgreSQL, as UnitBatches does on SQLite: units asked for while one batch runs
@@ -33,10 +25,7 @@ export class PgBatches {
   ) {}
 
   run<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queued.push({ work, resolve: resolve as (result: unknown) => void, reject });
-      if (!this.isDraining) void this.drain();
-    });
+    return enqueue(this.queued, work, () => void this.drain(), this.isDraining);
   }
 
   private async drain(): Promise<void> {
@@ -56,7 +45,7 @@ export class PgBatches {
       for (const unit of this.queued.splice(0, MAX_BATCH)) unit.reject(storeErrorOf(error));
       return;
     }
-    const committed: { unit: QueuedUnit; result: unknown; commit: Commit }[] = [];
+    const committed: CommittedUnit[] = [];
     let current: QueuedUnit | undefined;
     let isBroken = false;
     try {
@@ -100,14 +89,6 @@ export class PgBatches {
     } finally {
       client.release(isBroken);
     }
-    const listener = this.listener();
-    for (const { unit, result, commit } of committed) {
-      try {
-        listener(commit);
-      } catch (error) {
-        this.logger.error(`After-commit listener failed: ${error instanceof Error ? error.stack : String(error)}`);
-      }
-      unit.resolve(result);
-    }
+    announce(committed, this.listener(), this.logger);
   }
 }

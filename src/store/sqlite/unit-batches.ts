@@ -1,20 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { Commit, CommitListener, StoreTx } from '../store.port';
+import { CommitListener, StoreTx } from '../store.port';
+import { CommittedUnit, MAX_BATCH, QueuedUnit, announce, enqueue } from '../unit-queue';
 import { ExclusiveConnection } from './sqlite-connection';
 import { isBusy, storeErrorOf } from './sqlite-errors';
 import { MonotonicClock, SqliteTx } from './sqlite-tx';
 import { StatementCache } from './statement-cache';
 
-/** The most units of work one transaction carries. */
-const MAX_BATCH = 256;
 /** Waits between two tries for a write lock another process holds: doubling from the first, up to the last. */
 const BUSY_BACKOFF_MS = { first: 5, max: 200 };
-
-interface QueuedUnit {
-  work: (tx: StoreTx) => Promise<unknown>;
-  resolve: (result: unknown) => void;
-  reject: (error: unknown) => void;
-}
 
 /**
  * Group commit: units of work asked for while one runs share its transaction, each in a savepoint
@@ -37,10 +30,7 @@ export class UnitBatches {
   ) {}
 
   run<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queued.push({ work, resolve: resolve as (result: unknown) => void, reject });
-      if (!this.isDraining) void this.drain();
-    });
+    return enqueue(this.queued, work, () => void this.drain(), this.isDraining);
   }
 
   /**
@@ -76,7 +66,7 @@ export class UnitBatches {
 
   /** Runs the queued units in one transaction; true when the write lock was taken elsewhere (nothing ran). */
   private async runBatch(): Promise<boolean> {
-    const committed: { unit: QueuedUnit; result: unknown; commit: Commit }[] = [];
+    const committed: CommittedUnit[] = [];
     let current: QueuedUnit | undefined;
     try {
       this.statement('BEGIN IMMEDIATE');
@@ -112,15 +102,7 @@ export class UnitBatches {
       }
       return false;
     }
-    const listener = this.listener();
-    for (const { unit, result, commit } of committed) {
-      try {
-        listener(commit);
-      } catch (error) {
-        this.logger.error(`After-commit listener failed: ${error instanceof Error ? error.stack : String(error)}`);
-      }
-      unit.resolve(result);
-    }
+    announce(committed, this.listener(), this.logger);
     return false;
   }
 
