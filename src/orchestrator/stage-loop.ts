@@ -34,6 +34,8 @@ export class StageLoop {
   async run(job: ClaimedJob, signal: AbortSignal): Promise<void> {
     let stage: Stage | null = job.stage;
     try {
+      // Once per run, not per stage: a command writes its files into ARTIFACTS_DIR.
+      mkdirSync(this.paths.artifactsDir(job.jobId), { recursive: true });
       while (stage !== null) {
         const result = await this.runStage(job, stage, signal);
         const done: Stage = stage;
@@ -58,7 +60,6 @@ export class StageLoop {
       ? AbortSignal.any([jobSignal, AbortSignal.timeout(timeoutMinutes * 60_000)])
       : jobSignal;
     const artifactsDir = this.paths.artifactsDir(jobId);
-    mkdirSync(artifactsDir, { recursive: true });
     const logs = new StageLogWriter(jobId, stage, this.lifecycle, this.backoff, jobSignal, this.logger);
     const outcome = await this.runner.run({
       jobId,

@@ -1,5 +1,5 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { writeFileAtomic } from '../../common/atomic-write';
+import { join, relative } from 'node:path';
 import { Stage } from '../../domain/stages';
 import { StageAborted, StageContext, StageResult, StageRunner } from './stage-runner';
 
@@ -71,9 +71,7 @@ export class SimulateRunner implements StageRunner {
     const artifacts: string[] = [];
     for (const [name, content] of Object.entries(stageFiles(context.stage, context))) {
       const path = join(context.artifactsDir, name);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(`${path}.tmp`, content);
-      renameSync(`${path}.tmp`, path);
+      writeFileAtomic(path, content);
       artifacts.push(relative(context.runDir, path));
     }
     return { artifacts, result: { simulated: true, seconds: this.stageSeconds } };
