@@ -5,12 +5,13 @@ import { fillTo, measureEmit, measureEmitOneByOne, storedEvents } from './emit';
 import { measureCluster } from './cluster';
 import { measureEndToEnd } from './e2e';
 import { measureLoad } from './load';
+import { measureScaling } from './scaling';
 import { measurePolling, measureTimestampPolling } from './polling';
 import { SseResult, measureSse } from './sse';
 import { describeMs, round, thousands } from './stats';
 
 /**
- * npm run bench [-- --quick]
+ * npm run bench [-- --quick | --scaling]
  *
  * Boots the real app on a temp dir and measures: emit() throughput with all four sinks, polling
  * latency over 100,000 stored events, SSE delivery latency to 100 subscribers, (for context) whole
@@ -241,7 +242,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(json));
 }
 
-main().then(
+(process.argv.includes('--scaling') ? measureScaling() : main()).then(
   () => exitWhenIdle(0),
   (error: unknown) => {
     console.error(error);
