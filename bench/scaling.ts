@@ -1,17 +1,31 @@
 import { QUIET_JOBS, createJobs, startBenchApp } from './bench-app';
 import { fillTo, measureEmit, storedEvents } from './emit';
 import { measurePolling } from './polling';
+import { measureSlowReaders } from './slow-readers';
 import { measureSse } from './sse';
 import { round, thousands } from './stats';
 
 /**
  * npm run bench -- --scaling: how the numbers move with size (docs/PERFORMANCE.md, "Scaling").
  * Not part of the default run (it takes a few minutes): SSE latency and RSS at 100, 1,000 and 2,000
- * subscribers; emit() throughput against the number of jobs written to; polling latency at 100,000
- * and 1,000,000 stored events.
+ * subscribers; RSS with 1,000 streams that never read; emit() throughput against the number of jobs
+ * written to; polling latency at 100,000 and 1,000,000 stored events.
  */
 export async function measureScaling(): Promise<void> {
-  const bench = await startBenchApp({ ...QUIET_JOBS, security: { max_streams_per_client: 2_000 } });
+  const config = { ...QUIET_JOBS, security: { max_streams_per_client: 2_000 } };
+  // First, on an app of its own: RSS is only meaningful in a process nothing else has grown yet.
+  const fresh = await startBenchApp(config);
+  try {
+    const [jobId] = await createJobs(fresh, 1, 'slow-readers');
+    const slow = await measureSlowReaders(fresh, jobId, 1_000, 5_000);
+    console.log(
+      `1,000 streams that never read, 5,000 events: RSS ${slow.beforeMb} MB before the streams, ` +
+        `${slow.withStreamsMb} MB with them full\n`,
+    );
+  } finally {
+    await fresh.close();
+  }
+  const bench = await startBenchApp(config);
   try {
     const [sseJob] = await createJobs(bench, 1, 'scaling-sse');
     console.log('| subscribers | SSE p50 ms | SSE p99 ms | lost | RSS MB (server and subscriber thread) |');
