@@ -155,14 +155,7 @@ async function waitUntilFinished(instance: Instance, jobIds: string[]): Promise<
 
 /** `jobs` whole jobs created round-robin on the three; events/s from the first create to the last completion. */
 async function measureThroughput(instances: Instance[], jobs: number) {
-  const before = await lastEventId(instances[0]);
-  const started = performance.now();
-  const jobIds = await Promise.all(
-    Array.from({ length: jobs }, (_, n) => createJob(instances[n % instances.length], `flood-${n}`)),
-  );
-  await waitUntilFinished(instances[0], jobIds);
-  const seconds = (performance.now() - started) / 1000;
-  const events = (await lastEventId(instances[0])) - before;
+  const { events, seconds } = await runJobs(instances, jobs, (n) => `flood-${n}`);
   return { events, seconds, eventsPerS: events / seconds, jobsPerS: jobs / seconds };
 }
 
@@ -171,16 +164,20 @@ async function measureThroughput(instances: Instance[], jobs: number) {
  * stored (all sinks) from the first create to the last job's end. 2,280/s means the cluster keeps up.
  */
 async function measureStageOutput(instances: Instance[], lines: number) {
-  const stages = instances.length * MAX_CONCURRENT_JOBS;
+  const { events, seconds } = await runJobs(instances, instances.length * MAX_CONCURRENT_JOBS, () => `lines-${lines}`);
+  return { logEvents: events, logEventsPerS: events / seconds };
+}
+
+/** Creates `count` jobs round-robin on the instances and waits for them all: events stored meanwhile, and the time. */
+async function runJobs(instances: Instance[], count: number, slug: (n: number) => string) {
   const before = await lastEventId(instances[0]);
   const started = performance.now();
   const jobIds = await Promise.all(
-    Array.from({ length: stages }, (_, n) => createJob(instances[n % instances.length], `lines-${lines}`)),
+    Array.from({ length: count }, (_, n) => createJob(instances[n % instances.length], slug(n))),
   );
   await waitUntilFinished(instances[0], jobIds);
   const seconds = (performance.now() - started) / 1000;
-  const logEvents = (await lastEventId(instances[0], before)) - before;
-  return { logEvents, logEventsPerS: logEvents / seconds };
+  return { events: (await lastEventId(instances[0], before)) - before, seconds };
 }
 
 /** The newest stored id, paging the global feed from `since` (the bench's database is fresh). */

@@ -196,12 +196,7 @@ export async function startNats(): Promise<NatsEngine> {
     logPath: join(dir, 'nats.log'),
     ready: () => acceptsTcp(port),
   });
-  try {
-    await engine.start();
-  } catch (error) {
-    await removeEngineDir(dir);
-    throw error;
-  }
+  await startOrRemove(engine, dir);
   return {
     url: `nats://${HOST}:${port}`,
     port,
@@ -248,12 +243,7 @@ export async function startNginx(confText: string, port: number): Promise<NginxE
     logPath: log,
     ready: () => acceptsTcp(port),
   });
-  try {
-    await engine.start();
-  } catch (error) {
-    await removeEngineDir(dir);
-    throw error;
-  }
+  await startOrRemove(engine, dir);
   return {
     port,
     dir,
@@ -486,4 +476,14 @@ function postgresBin(): string {
         .sort((a, b) => Number(b) - Number(a))
     : [];
   return join(root, versions[0] ?? '15', 'bin');
+}
+
+/** Starts the engine; if it cannot start, its dir is removed before the error goes on. */
+async function startOrRemove(engine: EngineProcess, dir: string): Promise<void> {
+  try {
+    await engine.start();
+  } catch (error) {
+    await removeEngineDir(dir);
+    throw error;
+  }
 }
