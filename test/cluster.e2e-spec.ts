@@ -28,6 +28,13 @@ function jsonlIds(cluster: Cluster, jobId: string): number[] {
     .map((line) => (JSON.parse(line) as JobEvent).id);
 }
 
+/** A job's events.jsonl holds exactly `ids` within a second (its lines are written after commit). */
+async function expectJsonl(cluster: Cluster, jobId: string, ids: number[]): Promise<void> {
+  const matches = () => JSON.stringify(jsonlIds(cluster, jobId)) === JSON.stringify(ids);
+  await waitFor(matches, 1000, `events.jsonl of ${jobId}`).catch(() => undefined);
+  expect(jsonlIds(cluster, jobId)).toEqual(ids);
+}
+
 function sse(instance: Instance, path: string, headers: Record<string, string> = {}): Promise<SseClient> {
   return openSse(`${instance.baseUrl}${path}`, { ...AUTH, ...headers });
 }
@@ -91,7 +98,7 @@ describeWithEngines(['postgres', 'nats'], 'cluster mode: three instances on Post
       resumed.close();
       expect(idsOf(resumed.events())).toEqual(idsOf(stored.filter((event) => event.id > cut)));
     }
-    expect(jsonlIds(cluster, jobId)).toEqual(idsOf(stored));
+    await expectJsonl(cluster, jobId, idsOf(stored));
   }, 90_000);
 
   it('carries a cancel from any instance to the one running the job within 1 s, which kills its stage process', async () => {
@@ -197,8 +204,7 @@ describeWithEngines(['postgres', 'nats'], 'cluster mode: three instances on Post
       stream.close();
       expect(idsOf(stream.events())).toEqual(final);
     }
-    for (const jobId of jobIds)
-      expect(jsonlIds(cluster, jobId)).toEqual(idsOf(await storedEvents(instances[1], jobId)));
+    for (const jobId of jobIds) await expectJsonl(cluster, jobId, idsOf(await storedEvents(instances[1], jobId)));
   }, 150_000);
 
   it('takes over the jobs of a SIGKILLed instance within lease_seconds + 5 s, never running a stage twice at once', async () => {
@@ -254,7 +260,7 @@ describeWithEngines(['postgres', 'nats'], 'cluster mode: three instances on Post
           runningOn = null;
         }
       }
-      expect(jsonlIds(cluster, jobId)).toEqual(idsOf(events));
+      await expectJsonl(cluster, jobId, idsOf(events));
     }
     for (let i = 1; i < all.length; i++) expect(all[i].id).toBeGreaterThan(all[i - 1].id);
   }, 120_000);
@@ -285,7 +291,7 @@ describeWithEngines(['postgres', 'nats'], 'cluster mode: three instances on Post
     // Released at shutdown: no wait for the lease to run out, only for the next sweep.
     expect(Date.parse(resumed?.ts ?? '') - stoppedAt).toBeLessThanOrEqual(3000 + 1000);
     expect(events.filter((event) => event.type === 'stage_started').pop()?.payload.instance_id).toBe(other.name);
-    expect(jsonlIds(cluster, jobId)).toEqual(idsOf(events));
+    await expectJsonl(cluster, jobId, idsOf(events));
   }, 60_000);
 
   it('loses no event when nats-server stops and starts again while streams are open and jobs run', async () => {
@@ -364,7 +370,7 @@ describeWithEngines(['postgres', 'nats'], 'cluster mode: three instances on Post
     stream.close();
     expect(idsOf(stream.events())).toEqual(final);
     for (const jobId of [...before, ...after]) {
-      expect(jsonlIds(cluster, jobId)).toEqual(idsOf(await storedEvents(instances[0], jobId)));
+      await expectJsonl(cluster, jobId, idsOf(await storedEvents(instances[0], jobId)));
     }
     for (const instance of instances) expect(isAlive(instance)).toBe(true);
   }, 120_000);
