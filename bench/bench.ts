@@ -5,13 +5,14 @@ import { fillTo, measureEmit, measureEmitOneByOne, storedEvents } from './emit';
 import { measureCluster } from './cluster';
 import { measureEndToEnd } from './e2e';
 import { measureLoad } from './load';
+import { measureLimits } from './limits';
 import { measureScaling } from './scaling';
 import { measurePolling, measureTimestampPolling } from './polling';
 import { SseResult, measureSse } from './sse';
 import { describeMs, round, thousands } from './stats';
 
 /**
- * npm run bench [-- --quick | --scaling]
+ * npm run bench [-- --quick | --scaling | --limits]
  *
  * Boots the real app on a temp dir and measures: emit() throughput with all four sinks, polling
  * latency over 100,000 stored events, SSE delivery latency to 100 subscribers, (for context) whole
@@ -242,7 +243,12 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(json));
 }
 
-(process.argv.includes('--scaling') ? measureScaling() : main()).then(
+const mode = process.argv.includes('--scaling')
+  ? measureScaling
+  : process.argv.includes('--limits')
+    ? measureLimits
+    : main;
+mode().then(
   () => exitWhenIdle(0),
   (error: unknown) => {
     console.error(error);

@@ -33,14 +33,28 @@ export interface SseResult {
  * per second. Latency = frame parsed in the worker − just before emit() in the main thread, both on
  * process.hrtime. Every client must receive every event exactly once, in id order.
  */
-export async function measureSse(bench: BenchApp, jobId: string, options: SseOptions): Promise<SseResult> {
+export function measureSse(bench: BenchApp, jobId: string, options: SseOptions): Promise<SseResult> {
   const streams = Array.from({ length: options.clients }, (_, i) =>
     i % 2 === 0
       ? { scope: 'job', url: `${bench.baseUrl}/api/v1/jobs/${jobId}/events/stream` }
       : { scope: 'global', url: `${bench.baseUrl}/api/v1/events/stream` },
   );
+  const lifecycle = bench.app.get(JobLifecycle);
+  return measureFanOut(streams, bench.token, options, async (n) => (await lifecycle.record(logLine(jobId, n))).id);
+}
+
+/**
+ * The harness of measureSse over any server: `emit(n)` makes the n-th event and resolves with its id
+ * once the server has it (bench/limits.ts drives a bare Node server with it).
+ */
+export async function measureFanOut(
+  streams: SseWorkerInput['streams'],
+  token: string,
+  options: SseOptions,
+  emit: (n: number) => Promise<number>,
+): Promise<SseResult> {
   const worker = new Worker(join(__dirname, 'sse-worker.js'), {
-    workerData: { token: bench.token, streams } satisfies SseWorkerInput,
+    workerData: { token, streams } satisfies SseWorkerInput,
   });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   try {
@@ -48,7 +62,6 @@ export async function measureSse(bench: BenchApp, jobId: string, options: SseOpt
     const ready = await next();
     if (ready.type !== 'ready') throw new Error(`SSE subscribers: ${describe(ready)}`);
 
-    const lifecycle = bench.app.get(JobLifecycle);
     const emittedAt = new Map<number, number>();
     const interval = 1000 / options.rate;
     const started = nowMs();
@@ -57,7 +70,7 @@ export async function measureSse(bench: BenchApp, jobId: string, options: SseOpt
       const due = Math.min(options.events, Math.floor((nowMs() - started) / interval) + 1);
       for (; sent < due; sent++) {
         const before = nowMs();
-        lastId = (await lifecycle.record(logLine(jobId, sent))).id;
+        lastId = await emit(sent);
         emittedAt.set(lastId, before);
       }
       const wait = started + sent * interval - nowMs();
