@@ -49,6 +49,10 @@ describe('rate limits', () => {
       for (let i = 0; i < 5; i++) await t.createJob({ slug: `limited-${i}` });
       const refused = await t.http().post('/api/v1/jobs').set(t.auth).send({ slug: 'sixth', intent: 'x' }).expect(429);
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      // The IETF RateLimit fields, one item per limit; none of the library's non-standard headers.
+      expect(refused.headers['ratelimit-policy']).toBe('"requests";q=70;w=60, "jobs";q=5;w=60');
+      expect(refused.headers['ratelimit']).toMatch(/^"requests";r=\d+;t=\d+, "jobs";r=0;t=\d+$/);
+      expect(Object.keys(refused.headers).filter((h) => /^(x-ratelimit|retry-after-)/.test(h))).toEqual([]);
       expect(refused.body).toMatchObject({
         statusCode: 429,
         detail: expect.stringContaining('at most 5 job creations a minute'),
@@ -61,7 +65,10 @@ describe('rate limits', () => {
   it('limits API requests per client with burst head-room, but never /healthz', async () => {
     const limits = { enabled: true, api_requests_per_minute: 5, burst_size: 2, job_creation_per_minute: 5 };
     await withApp({ security: { rate_limiting: limits } }, async (t) => {
-      for (let i = 0; i < 7; i++) await t.http().get('/api/v1/jobs').set(t.auth).expect(200);
+      for (let i = 0; i < 7; i++) {
+        const answer = await t.http().get('/api/v1/jobs').set(t.auth).expect(200);
+        expect(answer.headers['ratelimit']).toMatch(new RegExp(`^"requests";r=${6 - i};t=\\d+$`));
+      }
       const refused = await t.http().get('/api/v1/jobs').set(t.auth).expect(429);
       expect(refused.body.detail).toContain('at most 7 requests a minute');
       expect(refused.headers['retry-after']).toBeDefined();
