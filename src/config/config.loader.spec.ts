@@ -1,7 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
 import { ConfigError, loadConfig } from './config.loader';
+import { defaultConfigObject } from './defaults';
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('loadConfig', () => {
   let dir: string;
@@ -14,6 +18,34 @@ describe('loadConfig', () => {
     dir = mkdtempSync(join(tmpdir(), 'config-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    ['server:\n  prot: 8018\n', 'unknown key server.prot; did you mean server.port? (keys of server: host, port,'],
+    ['sever:\n  port: 8018\n', 'unknown key sever; did you mean server? (keys of the top level: server, security,'],
+    [
+      'security:\n  rate_limiting:\n    burst: 3\n',
+      'unknown key security.rate_limiting.burst; did you mean security.rate_limiting.burst_size?',
+    ],
+    ['gates:\n  script: { requird: true }\n', 'unknown key gates.script.requird; did you mean gates.script.required?'],
+    ['telemetry: true\n', 'unknown key telemetry (keys of the top level:'],
+  ])('refuses the unknown key in %j and names the closest known one', (text, message) => {
+    const path = write(text);
+    expect(() => loadConfig({ path, env: {}, cwd: dir })).toThrow(
+      new RegExp(`^Invalid config ${path}: ${escape(message)}`),
+    );
+  });
+
+  it("accepts the operator's own keys where the config has no fixed ones", () => {
+    const path = write(
+      'pipeline:\n  commands: { script: "echo hi" }\n  command_env: { MY_VAR: x }\nui:\n  features: { beta: true }\n',
+    );
+    expect(loadConfig({ path, env: {}, cwd: dir }).config.pipeline.command_env).toEqual({ MY_VAR: 'x' });
+  });
+
+  it('ships conf/operator.yaml with every key of the built-in defaults, and the same values', () => {
+    const text = readFileSync(resolve(__dirname, '../../conf/operator.yaml'), 'utf8');
+    expect(parse(text)).toEqual(defaultConfigObject());
+  });
 
   it('uses built-in defaults equal to the shipped conf/operator.yaml when the file is missing', () => {
     const shipped = loadConfig({ path: resolve(__dirname, '../../conf/operator.yaml'), env: {}, cwd: dir });

@@ -35,6 +35,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const path = resolve(cwd, options.path ?? env.OPERATOR_CONFIG ?? DEFAULT_CONFIG_PATH);
   const loadedFromFile = existsSync(path);
   const fromFile = loadedFromFile ? readYaml(path) : {};
+  refuseUnknownKeys(fromFile, defaultConfigObject(), path);
   const merged = deepMerge(defaultConfigObject(), fromFile);
   applyEnvOverrides(merged, env);
   const config = validateConfig(merged, path);
@@ -57,6 +58,69 @@ function readYaml(path: string): Record<string, unknown> {
   if (parsed === null || parsed === undefined) return {};
   if (!isPlainObject(parsed)) throw new ConfigError(`Invalid config ${path}: the top level must be a mapping`);
   return parsed;
+}
+
+/** Mappings whose keys are the operator's own (stage names, variable names), not the config's. */
+const FREE_KEYS = new Set(['pipeline.commands', 'pipeline.command_env', 'pipeline.stage_timeouts', 'ui.features']);
+
+/**
+ * A key the service does not know is refused, never ignored (`server.prot: 8018` would start on
+ * 8008): the line names it and suggests the closest known key of the same mapping.
+ */
+function refuseUnknownKeys(fromFile: Record<string, unknown>, defaults: Record<string, unknown>, path: string): void {
+  const unknown = firstUnknownKey(fromFile, defaults, '');
+  if (!unknown) return;
+  const { key, known } = unknown;
+  const name = key.slice(key.lastIndexOf('.') + 1);
+  const closest = closestKey(name, known);
+  const where = key.includes('.') ? key.slice(0, key.lastIndexOf('.')) : 'the top level';
+  const hint = closest ? `; did you mean ${key.slice(0, key.length - name.length)}${closest}?` : '';
+  throw new ConfigError(`Invalid config ${path}: unknown key ${key}${hint} (keys of ${where}: ${known.join(', ')})`);
+}
+
+function firstUnknownKey(
+  value: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+  prefix: string,
+): { key: string; known: string[] } | null {
+  const known = Object.keys(defaults);
+  for (const [key, child] of Object.entries(value)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (!(key in defaults)) {
+      // A gate that is not a stage: validateConfig's line lists the stages.
+      if (prefix === 'gates') continue;
+      return { key: path, known };
+    }
+    const fallback = defaults[key];
+    if (FREE_KEYS.has(path) || !isPlainObject(child) || !isPlainObject(fallback)) continue;
+    const found = firstUnknownKey(child, fallback, path);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** The known key nearest to `name`: one it begins, else the nearest by edit distance if near enough to be a typo. */
+function closestKey(name: string, known: string[]): string | null {
+  const extended = name.length >= 3 ? known.find((key) => key.startsWith(name)) : undefined;
+  if (extended) return extended;
+  let best: { key: string; distance: number } | null = null;
+  for (const key of known) {
+    const distance = editDistance(name, key);
+    if (!best || distance < best.distance) best = { key, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(name.length / 3)) ? best.key : null;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length];
 }
 
 function applyEnvOverrides(merged: Record<string, any>, env: NodeJS.ProcessEnv): void {
