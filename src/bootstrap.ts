@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
@@ -8,6 +8,7 @@ import { AppModule, Engines } from './app.module';
 import { openBus } from './bus/open-bus';
 import { AppLogger, LineSink } from './common/app-logger';
 import { InstanceLock } from './common/instance-lock';
+import { StartupError } from './common/startup-error';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { jsonBody } from './common/json-body';
 import { serveOpenApi } from './common/openapi';
@@ -24,6 +25,22 @@ import { Store } from './store/store.port';
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT = '1mb';
 
+/** The runs dir exists or can be made, and a file can be written in it: else one line, before anything opens. */
+function checkRunsDir(runsDir: string): void {
+  const probe = join(runsDir, `.write-check-${process.pid}`);
+  try {
+    mkdirSync(runsDir, { recursive: true });
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new StartupError(
+      'storage',
+      `runs dir ${runsDir} is not writable (${code}); fix storage.runs_dir or its permissions`,
+    );
+  }
+}
+
 export interface CreateAppOptions {
   /** Where console lines go (stdout by default; tests and the bench send them to a file). */
   logSink?: LineSink;
@@ -37,7 +54,7 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
     [loaded.adminToken, ...urlPasswords(config.storage.postgres_url, config.bus.nats_url)],
     options.logSink,
   );
-  mkdirSync(config.storage.runs_dir, { recursive: true });
+  checkRunsDir(config.storage.runs_dir);
   const engines = await openEngines(config);
   let app: NestExpressApplication;
   try {
@@ -69,6 +86,8 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
     }),
   );
   app.set('x-powered-by', false);
+  // req.ip (rate limits, stream caps) from X-Forwarded-For only through the configured proxies.
+  app.set('trust proxy', config.server.trust_proxy);
   // No ETag: nothing revalidates with If-None-Match, and hashing every body costs the hot routes.
   app.set('etag', false);
   // Slow headers too: Node's own limits, from 5 min down to the same bound (it checks every 30 s).

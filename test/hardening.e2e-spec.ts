@@ -77,6 +77,21 @@ describe('rate limits', () => {
     });
   });
 
+  it.each([
+    [false, 'ignores X-Forwarded-For: every client behind the proxy shares its limit', 429],
+    [1, 'counts each forwarded client on its own with trust_proxy 1', 200],
+    [['127.0.0.1'], 'counts each forwarded client on its own when the proxy address is listed', 200],
+  ])('trust_proxy %j %s', async (trustProxy, _what, secondClient) => {
+    const limits = { enabled: true, api_requests_per_minute: 2, burst_size: 0, job_creation_per_minute: 5 };
+    await withApp({ server: { trust_proxy: trustProxy }, security: { rate_limiting: limits } }, async (t) => {
+      const from = (address: string) => t.http().get('/api/v1/jobs').set(t.auth).set('X-Forwarded-For', address);
+      await from('203.0.113.7').expect(200);
+      await from('203.0.113.7').expect(200);
+      await from('203.0.113.7').expect(429);
+      await from('198.51.100.9').expect(secondClient);
+    });
+  });
+
   it('counts an SSE stream once when it opens, however long it lives', async () => {
     const limits = { enabled: true, api_requests_per_minute: 2, burst_size: 0, job_creation_per_minute: 5 };
     await withApp({ events: { heartbeat_seconds: 0.05 }, security: { rate_limiting: limits } }, async (t) => {

@@ -35,6 +35,25 @@ describe('loadConfig', () => {
     );
   });
 
+  it.each([
+    ['true', 'server.trust_proxy must be false, a number of proxy hops, or a list of proxy addresses (got true)'],
+    ['-1', 'server.trust_proxy must be a whole number of hops'],
+    ['[10.0.0.0/33]', 'server.trust_proxy lists "10.0.0.0/33", which is not an IP address or CIDR range'],
+    ['[proxy.local]', 'server.trust_proxy lists "proxy.local", which is not an IP address or CIDR range'],
+  ])('refuses trust_proxy %s', (value, message) => {
+    const path = write(`server:\n  trust_proxy: ${value}\n`);
+    expect(() => loadConfig({ path, env: {}, cwd: dir })).toThrow(`Invalid config ${path}: ${message}`);
+  });
+
+  it.each([
+    ['false', false],
+    ['2', 2],
+    ['[127.0.0.1, 10.0.0.0/8, "::1"]', ['127.0.0.1', '10.0.0.0/8', '::1']],
+  ])('accepts trust_proxy %s', (value, expected) => {
+    const path = write(`server:\n  trust_proxy: ${value}\n`);
+    expect(loadConfig({ path, env: {}, cwd: dir }).config.server.trust_proxy).toEqual(expected);
+  });
+
   it("accepts the operator's own keys where the config has no fixed ones", () => {
     const path = write(
       'pipeline:\n  commands: { script: "echo hi" }\n  command_env: { MY_VAR: x }\nui:\n  features: { beta: true }\n',

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
@@ -48,9 +49,16 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
 }
 
 function readYaml(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+    throw new ConfigError(`Config ${path} cannot be read (${reason})`);
+  }
   let parsed: unknown;
   try {
-    parsed = parse(readFileSync(path, 'utf8'));
+    parsed = parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new ConfigError(`Invalid config ${path}: not valid YAML (${reason})`);
@@ -215,6 +223,8 @@ export function validateConfig(plain: Record<string, any>, path: string): Operat
       );
     }
   }
+  const trustProblem = trustProxyProblem(plain.server?.trust_proxy);
+  if (trustProblem) throw new ConfigError(`Invalid config ${path}: server.trust_proxy ${trustProblem}`);
   const config = plainToInstance(OperatorConfig, plain);
   config.gates = Object.fromEntries(
     Object.entries(plain.gates).map(([stage, gate]) => [stage, plainToInstance(GateConfig, gate)]),
@@ -225,6 +235,26 @@ export function validateConfig(plain: Record<string, any>, path: string): Operat
   }
   if (errors.length > 0) throw new ConfigError(`Invalid config ${path}: ${describe(errors[0])}`);
   return config;
+}
+
+/** false, a hop count, or a non-empty list of addresses and CIDR ranges; never `true` (anyone could claim any address). */
+function trustProxyProblem(value: unknown): string | null {
+  if (value === false) return null;
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? null : 'must be a whole number of hops';
+  if (!Array.isArray(value) || value.length === 0) {
+    return `must be false, a number of proxy hops, or a list of proxy addresses (got ${JSON.stringify(value)})`;
+  }
+  const bad = value.find((entry) => typeof entry !== 'string' || !isAddressOrRange(entry));
+  return bad === undefined ? null : `lists ${JSON.stringify(bad)}, which is not an IP address or CIDR range`;
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const prefix = Number(bits);
+  return /^\d+$/.test(bits) && prefix <= (family === 4 ? 32 : 128);
 }
 
 function nest(error: ValidationError, prefix: string): ValidationError {

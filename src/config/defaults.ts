@@ -30,6 +30,7 @@ export function defaultConfigObject(): Record<string, unknown> {
       log_level: 'info',
       allow_external_bind: false,
       request_timeout_s: 30,
+      trust_proxy: false,
     },
     security: {
       admin_token_env: 'ADMIN_TOKEN',

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
+  Allow,
   IsArray,
   IsBoolean,
   IsIn,
@@ -30,7 +31,14 @@ export class ServerConfig {
   @IsBoolean() allow_external_bind: boolean;
   /** A request (headers and body) not received whole within this many seconds is answered 408. */
   @IsNumber() @Min(0.1) request_timeout_s: number;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (rate limits, stream caps):
+   * false (none), a hop count, or a list of addresses / CIDR ranges (checked by the loader).
+   */
+  @Allow() trust_proxy: TrustProxy;
 }
+
+export type TrustProxy = false | number | string[];
 
 export class RateLimitingConfig {
   @IsBoolean() enabled: boolean;

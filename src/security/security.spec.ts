@@ -37,6 +37,7 @@ describe('binding', () => {
         log_level: 'info',
         allow_external_bind: allow,
         request_timeout_s: 30,
+        trust_proxy: false,
       }),
     ).toBe(expected);
     expect(isLoopback(expected) || allow).toBe(true);
