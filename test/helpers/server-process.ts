@@ -9,14 +9,17 @@ import { waitFor } from './app';
 export { freePort };
 import { NO_GATES } from './jobs';
 
-const ROOT = join(__dirname, '..', '..');
+export const ROOT = join(__dirname, '..', '..');
 /** The file `npm start` runs (after its build), read from package.json so these tests run exactly that. */
-const MAIN = join(ROOT, startTarget());
+const MAIN = join(ROOT, startTarget('start'));
 
-function startTarget(): string {
-  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const target = /\bnode\s+(\S+\.js)\b/.exec(scripts.start)?.[1];
-  if (!target) throw new Error(`package.json's start script runs no "node <file>.js": ${scripts.start}`);
+/** The `node <file>.js` a package.json script runs (`start`, `start:prod`). */
+export function startTarget(script: string): string {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const target = /\bnode\s+(\S+\.js)\b/.exec(scripts[script] ?? '')?.[1];
+  if (!target) throw new Error(`package.json's ${script} script runs no "node <file>.js": ${scripts[script]}`);
   return target;
 }
 
@@ -36,10 +39,11 @@ export async function startServer(
   token: string,
   cwd: string,
   env: Record<string, string> = {},
+  main = MAIN,
 ): Promise<ServerProcess> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
+  if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first (npm test does)`);
   const port = await freePort();
-  const { child, output, exited } = spawnServer(configPath, token, cwd, port, env);
+  const { child, output, exited } = spawnServer(configPath, token, cwd, port, env, main);
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitFor(
     async () => {
@@ -75,9 +79,16 @@ export function runUntilExit(
 }
 
 /** The built service as a child process on `port`, its output collected. */
-function spawnServer(configPath: string, token: string, cwd: string, port: number, env: Record<string, string>) {
+function spawnServer(
+  configPath: string,
+  token: string,
+  cwd: string,
+  port: number,
+  env: Record<string, string>,
+  main = MAIN,
+) {
   let output = '';
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [main], {
     cwd,
     env: { ...process.env, OPERATOR_CONFIG: configPath, ADMIN_TOKEN: token, PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
