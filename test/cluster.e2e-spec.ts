@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobEvent } from '../src/domain/events';
 import { waitFor } from './helpers/app';
@@ -100,6 +100,28 @@ describeWithEngines(['postgres', 'nats'], 'cluster mode: three instances on Post
     }
     await expectJsonl(cluster, jobId, idsOf(stored));
   }, 90_000);
+
+  it('deletes a finished job from any instance: record, events and shared run dir go, every instance sees job_deleted', async () => {
+    // Retention of whole jobs on too: its start-up sweep runs its PostgreSQL queries (nothing is old enough).
+    const config = { gates: SCRIPT_GATE, storage: { jobs_retention_days: 30 } };
+    cluster = await startCluster({ postgres, nats, size: 3, config });
+    const [a, b, c] = cluster.instances;
+    const jobId = await createJob(a, 'deleted');
+    await waitForJobStatus(b, jobId, ['needs_approval']);
+    expect((await call(b, 'DELETE', `/api/v1/jobs/${jobId}`)).status).toBe(409);
+    expect((await call(b, 'POST', `/api/v1/jobs/${jobId}/cancel`, {})).status).toBe(200);
+    const stream = await sse(c, '/api/v1/events/stream');
+    expect((await call(b, 'DELETE', `/api/v1/jobs/${jobId}?operator=ops`)).status).toBe(200);
+    await stream.waitFor((frames) => frames.some((f) => f.json?.type === 'job_deleted'), 10_000, 'job_deleted on C');
+    stream.close();
+    for (const instance of cluster.instances) {
+      expect((await call(instance, 'GET', `/api/v1/jobs/${jobId}`)).status).toBe(404);
+      const left = (await storedEvents(instance)).filter((event) => event.job_id === jobId);
+      expect(left.map((event) => [event.type, event.payload.operator])).toEqual([['job_deleted', 'ops']]);
+    }
+    await waitFor(() => !existsSync(join(cluster!.runsDir, jobId)), 5000, 'the shared run dir to go');
+    for (const instance of [a, b, c]) expect(instance.server.output()).not.toMatch(/did not run|ERROR/);
+  }, 60_000);
 
   it('carries a cancel from any instance to the one running the job within 1 s, which kills its stage process', async () => {
     cluster = await startCluster({

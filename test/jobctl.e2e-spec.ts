@@ -31,6 +31,7 @@ describe('jobctl, the real binary against the real app', () => {
       'reject',
       'resume',
       'cancel',
+      'rm',
       'gates',
       'artifacts',
       'watch',
@@ -176,6 +177,18 @@ describe('jobctl, the real binary against the real app', () => {
     expect(await again.exited).toBe(3);
     expect(again.stderr()).toContain('409');
     await waitForStatus(t, job.id, ['canceled']);
+
+    const live = await t.createJob({ slug: 'still-running' });
+    const refused = jobctl('rm', live.id);
+    expect(await refused.exited).toBe(3);
+    expect(refused.stderr()).toContain('only a completed or failed or canceled job can be deleted');
+    const rm = jobctl('rm', job.id, '--operator', 'ops');
+    expect(await rm.exited).toBe(0);
+    expect(rm.stdout()).toBe(`${job.id} deleted\n`);
+    await t.http().get(`/api/v1/jobs/${job.id}`).set(t.auth).expect(404);
+    expect((await allEvents(t)).find((event) => event.type === 'job_deleted')?.payload).toMatchObject({
+      operator: 'ops',
+    });
   });
 });
 

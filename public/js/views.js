@@ -26,6 +26,7 @@ const ICONS = {
   job_completed: '★',
   job_failed: '✗',
   job_canceled: '■',
+  job_deleted: '×',
 };
 
 const MODE_LABELS = {

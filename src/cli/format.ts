@@ -30,6 +30,7 @@ const ICONS: Record<string, string> = {
   job_completed: '★',
   job_failed: '✗',
   job_canceled: '■',
+  job_deleted: '×',
 };
 const PLAIN: Record<string, string> = { ...Object.fromEntries(Object.keys(ICONS).map((type) => [type, '-'])) };
 const COLOURS: Record<string, number> = {

@@ -131,6 +131,18 @@ export const COMMANDS: Record<string, Command> = {
       0
     ),
   },
+  rm: {
+    usage: 'jobctl rm <job-id>... [--operator <name>]',
+    options: { operator: { type: 'string' } },
+    run: async (ids, flags) => {
+      const query = typeof flags.operator === 'string' ? `?operator=${encodeURIComponent(flags.operator)}` : '';
+      for (const id of ids) {
+        await api().request('DELETE', `/api/v1/jobs/${encodeURIComponent(id)}${query}`);
+        out(`${id} deleted`);
+      }
+      return 0;
+    },
+  },
   gates: {
     usage: 'jobctl gates <job-id>',
     options: {},

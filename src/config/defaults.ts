@@ -69,6 +69,7 @@ export function defaultConfigObject(): Record<string, unknown> {
       runs_dir: 'runs',
       artifacts_dir: 'artifacts',
       events_retention_days: 30,
+      jobs_retention_days: 0,
       max_events_per_job: 1000,
       busy_timeout_ms: 5000,
       min_free_mb: 100,

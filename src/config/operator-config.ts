@@ -93,6 +93,8 @@ export class StorageConfig {
   @IsString() @MinLength(1) runs_dir: string;
   @IsString() @MinLength(1) artifacts_dir: string;
   @IsInt() @Min(0) events_retention_days: number;
+  /** Finished jobs (rows, events, run dir) are deleted this many days after their last change; 0 keeps them. */
+  @IsNumber() @Min(0) jobs_retention_days: number;
   @IsInt() @Min(1) max_events_per_job: number;
   /** How long a write waits for a lock held by another process before it answers 503. */
   @IsInt() @Min(0) busy_timeout_ms: number;

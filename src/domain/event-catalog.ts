@@ -54,6 +54,15 @@ export const JobEvents = {
     message: `Job canceled by ${operator}`,
     payload: { status: 'canceled', operator },
   }),
+  /** The job and its run dir are gone; this event stays on the global stream (its own stream has nothing left). */
+  deleted: (jobId: string, status: string, operator: string): EventInput => ({
+    jobId,
+    type: 'job_deleted',
+    stage: null,
+    status: null,
+    message: `Job deleted by ${operator}`,
+    payload: { status, operator },
+  }),
 };
 
 export const StageEvents = {

@@ -18,6 +18,7 @@ export const EVENT_TYPES = [
   'job_completed',
   'job_failed',
   'job_canceled',
+  'job_deleted',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IllegalTransition } from './errors';
-import { JOB_STATUSES, JobStatus } from './stages';
+import { ACTIVE_STATUSES, JOB_STATUSES, JobStatus } from './stages';
 import { COMMANDS, TRANSITIONS, renderStateTable, statusAfter, transitionFor } from './transitions';
 
 const JOB = '5fd6f1ae-0000-4000-8000-000000000000';
@@ -31,11 +31,16 @@ describe('the transition table', () => {
     if (status !== null) expect(() => transitionFor(JOB, status, command)).toThrow(`is ${status}`);
   });
 
-  it('never leaves a finished job except to patch its files', () => {
+  it('never leaves a finished job except to patch its files or delete it', () => {
     const leaving = TRANSITIONS.filter((transition) =>
       transition.from.some((from) => from === 'completed' || from === 'failed' || from === 'canceled'),
     );
-    expect(leaving.map((transition) => [transition.command, transition.to])).toEqual([['apply_patch_direct', null]]);
+    expect(leaving.map((transition) => [transition.command, transition.to])).toEqual([
+      ['apply_patch_direct', null],
+      ['delete', null],
+    ]);
+    expect(transitionFor(JOB, 'completed', 'delete').events).toEqual(['job_deleted']);
+    for (const status of ACTIVE_STATUSES) expect(() => transitionFor(JOB, status, 'delete')).toThrow(IllegalTransition);
   });
 
   it('names every event a stored event type, and ends a job with exactly one job_* outcome', () => {

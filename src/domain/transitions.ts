@@ -1,6 +1,6 @@
 import { IllegalTransition } from './errors';
 import { EventType } from './events';
-import { ACTIVE_STATUSES, JOB_STATUSES, JobStatus } from './stages';
+import { ACTIVE_STATUSES, JOB_STATUSES, JobStatus, TERMINAL_STATUSES } from './stages';
 
 /** What the lifecycle can be asked to do to a job (an operator's command or a stage's outcome). */
 export const COMMANDS = [
@@ -28,6 +28,7 @@ export const COMMANDS = [
   'fail',
   'recover',
   'apply_patch_direct',
+  'delete',
 ] as const;
 export type Command = (typeof COMMANDS)[number];
 
@@ -173,6 +174,14 @@ export const TRANSITIONS: readonly Transition[] = [
     'recovered',
   ),
   row('apply_patch_direct', JOB_STATUSES, null, ['patch_applied_direct'], '`POST …/patches/:stage/apply`', 'patched'),
+  row(
+    'delete',
+    TERMINAL_STATUSES,
+    null,
+    ['job_deleted'],
+    '`DELETE /jobs/:id`, or `storage.jobs_retention_days` passed (the job, its events and run dir go)',
+    'deleted',
+  ),
 ];
 
 const BY_COMMAND = new Map(TRANSITIONS.map((transition) => [transition.command, transition]));
@@ -210,7 +219,8 @@ export function renderStateTable(): string {
   const lines = ['| from | on | to | events |', '|---|---|---|---|'];
   for (const { from, on, to, events } of TRANSITIONS) {
     const fromText = from.map((status) => status ?? '—').join(', ');
-    lines.push(`| ${fromText} | ${on} | ${to ?? '(unchanged)'} | ${events.join(', ')} |`);
+    const toText = to ?? (events.includes('job_deleted') ? '(no job)' : '(unchanged)');
+    lines.push(`| ${fromText} | ${on} | ${toText} | ${events.join(', ')} |`);
   }
   return lines.join('\n');
 }

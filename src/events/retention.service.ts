@@ -1,11 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { Interval } from '@nestjs/schedule';
+import { whenListening } from '../common/when-listening';
 import { OperatorConfig } from '../config/operator-config';
+import { DAY_MS, RETENTION_INTERVAL_MS } from '../domain/retention';
 import { Store } from '../store/store.port';
-
-const DAY_MS = 86_400_000;
-/** Retention runs every ten minutes; it is idempotent, so a restart simply runs it again. */
-export const RETENTION_INTERVAL_MS = 10 * 60_000;
 
 export interface RetentionResult {
   removedOld: number;
@@ -16,24 +15,34 @@ export interface RetentionResult {
  * Removes events from the database (never from events.jsonl, the append-only archive): those of
  * finished jobs older than storage.events_retention_days, and those beyond the newest
  * storage.max_events_per_job of any job. Each job remembers the newest id removed, so a cursor
- * before it is told with `history_truncated`.
+ * before it is told with `history_truncated`. (Whole jobs: JobsRetention, src/jobs.)
  */
 @Injectable()
-export class RetentionService {
+export class RetentionService implements OnApplicationBootstrap {
   private readonly logger = new Logger('events');
 
   constructor(
     private readonly config: OperatorConfig,
     private readonly store: Store,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
+
+  /** At start-up too: an instance restarted more often than the interval still prunes. */
+  onApplicationBootstrap(): void {
+    whenListening(this.adapterHost, () => void this.scheduledSweep());
+  }
 
   @Interval(RETENTION_INTERVAL_MS)
   async scheduledSweep(): Promise<void> {
-    const result = await this.sweep();
-    if (result.removedOld + result.removedOverCap > 0) {
-      this.logger.log(
-        `Retention removed ${result.removedOld} old and ${result.removedOverCap} over-cap events from the database`,
-      );
+    try {
+      const result = await this.sweep();
+      if (result.removedOld + result.removedOverCap > 0) {
+        this.logger.log(
+          `Retention removed ${result.removedOld} old and ${result.removedOverCap} over-cap events from the database`,
+        );
+      }
+    } catch (error) {
+      this.logger.warn(`Retention did not run: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 

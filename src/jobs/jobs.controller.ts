@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/dto/api-errors.decorator';
 import { MessageSchema } from '../common/dto/error.schema';
@@ -51,5 +51,16 @@ export class JobsController {
   @ApiErrors(404, 409)
   cancel(@Param('id', JobIdPipe) id: string, @Body() body: OperatorDto): Promise<{ message: string }> {
     return this.jobs.cancel(id, body.operator);
+  }
+
+  @Delete(':id')
+  @ApiOperation({
+    summary: 'Delete a finished job: its record, events and run dir; a job_deleted event stays on the global stream',
+  })
+  @ApiQuery({ name: 'operator', required: false })
+  @ApiOkResponse({ type: MessageSchema })
+  @ApiErrors(404, 409)
+  remove(@Param('id', JobIdPipe) id: string, @Query() query: OperatorDto): Promise<{ message: string }> {
+    return this.jobs.remove(id, query.operator);
   }
 }

@@ -53,6 +53,11 @@ export class JobsService {
     await this.lifecycle.cancel(id, operator);
     return { message: 'Job canceled successfully' };
   }
+
+  async remove(id: string, operator = DEFAULT_OPERATOR): Promise<{ message: string }> {
+    await this.lifecycle.delete(id, operator);
+    return { message: 'Job deleted successfully' };
+  }
 }
 
 /** compiled_brief.json: slug and intent, the brief (object, or text as `{text}`), then brief_config over it. */

@@ -146,6 +146,15 @@ export class JobLifecycle {
     });
   }
 
+  /** A finished job removed: rows, events (the run dir follows after commit, RunDirs); `job_deleted` records it. */
+  delete(jobId: string, operator: string): Promise<void> {
+    return this.store.unitOfWork(async (tx) => {
+      const command = await JobCommand.begin(tx, jobId, 'delete', new Date().toISOString());
+      await tx.deleteJob(jobId);
+      await command.append(JobEvents.deleted(jobId, command.job.status, operator));
+    });
+  }
+
   /**
    * A job that was running when its instance stopped: back to the queue, to re-run the interrupted
    * stage. The lease is checked in the transaction (its holder may have renewed it since it was read):

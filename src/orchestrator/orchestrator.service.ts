@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { whenListening } from '../common/when-listening';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { EventBus, Unsubscribe } from '../bus/bus.port';
@@ -59,11 +59,9 @@ export class OrchestratorService implements OnApplicationBootstrap, BeforeApplic
    * (the port is taken) must not re-run another instance's jobs on its way out.
    */
   onApplicationBootstrap(): void {
-    const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
-    const start = () =>
+    whenListening(this.adapterHost, () => {
       this.startQueue().catch((error: unknown) => this.logger.error(`Could not start the queue: ${String(error)}`));
-    if (server.listening) void start();
-    else server.once('listening', () => void start());
+    });
   }
 
   /** True once recovery ran and the queue is taking jobs (the timer sweep waits for it). */

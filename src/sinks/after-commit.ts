@@ -6,13 +6,14 @@ import { Commit, Store } from '../store/store.port';
 import { consoleLevel, formatConsoleLine } from './console-line';
 import { DecisionFiles } from './decision-files';
 import { JsonlWriter } from './jsonl-writer';
+import { RunDirs } from './run-dirs';
 import { StateFiles } from './state-files';
 
 /**
  * Events that are no transition (docs/OPERATIONS.md, "Files on disk": state.json is rewritten on
  * every transition): a stage's output line, and an artifact, which the stage's own outcome follows.
  */
-const STATELESS = new Set(['stage_log', 'artifact_created']);
+const STATELESS = new Set(['stage_log', 'artifact_created', 'job_deleted']);
 
 /**
  * Every effect of an event, in one list, run for each committed unit of work in commit (= id)
@@ -23,7 +24,8 @@ const STATELESS = new Set(['stage_log', 'artifact_created']);
  *   3. metrics                      MetricsService (events by type, gate decisions)
  *   4. gates/<stage>.json           DecisionFiles, for each gate the unit decided
  *   5. state.json                   StateFiles, for each job whose state changed
- *   6. the bus                      EventBus.publish; its subscribers are the SSE streams
+ *   6. runs/<id>/ removed           RunDirs, for each job deleted (`job_deleted`)
+ *   7. the bus                      EventBus.publish; its subscribers are the SSE streams
  *                                   (src/events/sse) and the orchestrator's queue wake-up and cancel
  *
  * A sink that throws is logged and skipped; the ones after it still run.
@@ -48,6 +50,11 @@ export class AfterCommit implements OnModuleInit, OnApplicationShutdown {
         for (const jobId of changed) void this.states.refresh(jobId);
       },
     },
+    {
+      name: 'run dir',
+      deliver: ({ events }) =>
+        events.forEach(({ event }) => event.type === 'job_deleted' && this.runDirs.remove(event.job_id)),
+    },
     { name: 'bus', deliver: ({ events }) => this.bus.publish(events) },
   ];
 
@@ -57,6 +64,7 @@ export class AfterCommit implements OnModuleInit, OnApplicationShutdown {
     private readonly metrics: MetricsService,
     private readonly decisions: DecisionFiles,
     private readonly states: StateFiles,
+    private readonly runDirs: RunDirs,
     private readonly bus: EventBus,
   ) {}
 
@@ -85,6 +93,7 @@ export class AfterCommit implements OnModuleInit, OnApplicationShutdown {
   /** Resolves once every file write under way has finished (shutdown, tests). */
   async settled(): Promise<void> {
     await Promise.all([this.jsonl.settled(), this.states.settled()]);
+    await this.runDirs.settled();
   }
 
   private printConsoleLine(event: JobEvent): void {

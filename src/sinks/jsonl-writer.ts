@@ -54,6 +54,8 @@ export class JsonlWriter implements OnApplicationShutdown {
   /** Never throws: the store is the truth, and a line that could not be written is caught up later. */
   append({ event, json }: PublishedEvent): void {
     const jobId = event.job_id;
+    // The job is gone, its run dir with it (RunDirs): nothing to write, and nothing to keep open.
+    if (event.type === 'job_deleted') return;
     // A job's first event starts its file: there is nothing before it to catch up.
     if (!this.isShared && event.type === 'job_created' && !this.checked.has(jobId) && !this.behind.has(jobId)) {
       if (!existsSync(this.paths.eventsFile(jobId))) this.checked.add(jobId);
@@ -69,6 +71,14 @@ export class JsonlWriter implements OnApplicationShutdown {
     } catch (error) {
       this.markBehind(jobId, error);
     }
+  }
+
+  /** Lets go of a deleted job's file once any catch-up of it has finished. */
+  async forget(jobId: string): Promise<void> {
+    await this.catchingUp.get(jobId)?.done;
+    this.close(jobId);
+    this.checked.delete(jobId);
+    this.behind.delete(jobId);
   }
 
   /** Brings every job's file up to the store (start-up). Returns how many lines were appended. */

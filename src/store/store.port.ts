@@ -72,6 +72,8 @@ export interface StoreTx {
   upsertArtifact(jobId: string, artifact: ArtifactRecord): Promise<void>;
   /** Stores the event: the store assigns its id and a `ts` that never goes back as ids grow. */
   appendEvent(input: EventInput): Promise<JobEvent>;
+  /** Removes the job: its row, gates, artifacts and events (the event recording it is appended after). */
+  deleteJob(jobId: string): Promise<void>;
   /** The oldest queued job (creation order) not in `skip`, now leased to `owner` until `until`. */
   claimNextQueued(owner: string, until: string, now: string, skip: readonly string[]): Promise<JobState | null>;
 }
@@ -118,6 +120,8 @@ export abstract class Store {
   abstract jobExists(jobId: string): Promise<boolean>;
   abstract listJobs(query: { status?: JobStatus; limit: number }): Promise<JobAggregate[]>;
   abstract jobIdsWithStatus(status: JobStatus): Promise<string[]>;
+  /** Finished jobs (completed, failed, canceled) last changed before `cutoff` (jobs retention). */
+  abstract finishedJobIdsBefore(cutoff: string): Promise<string[]>;
   abstract countJobsByStatus(): Promise<Map<JobStatus, number>>;
   /** Active jobs whose job_timeout_hours deadline has passed, but those another instance runs under a live lease. */
   abstract overdueJobIds(now: string, owner: string): Promise<string[]>;
@@ -141,6 +145,7 @@ export abstract class Store {
   abstract newestEventJsons(filter: EventFilter, limit: number): Promise<SerializedEvent[]>;
   /** The id a timestamp cursor stands for: the last event stored at or before `ts` (0 if none). */
   abstract lastIdAtOrBefore(ts: string): Promise<number>;
+  /** Jobs that exist and have events (a deleted job's `job_deleted` event is not one). */
   abstract jobIdsWithEvents(): Promise<string[]>;
   /** The oldest event still stored, of this job or of all (null: none). */
   abstract oldestEventId(jobId?: string): Promise<number | null>;

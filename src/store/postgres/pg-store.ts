@@ -89,6 +89,13 @@ export class PgStore extends Store {
     return this.ids('SELECT id FROM jobs WHERE status = $1 ORDER BY seq ASC', [status]);
   }
 
+  finishedJobIdsBefore(cutoff: string): Promise<string[]> {
+    return this.ids('SELECT id FROM jobs WHERE status = ANY($1::text[]) AND updated_at < $2 ORDER BY seq ASC', [
+      TERMINAL_STATUSES,
+      cutoff,
+    ]);
+  }
+
   async countJobsByStatus(): Promise<Map<JobStatus, number>> {
     const rows = await this.query<{ status: JobStatus; count: number }>(
       'SELECT status, COUNT(*) AS count FROM jobs GROUP BY status',
@@ -166,7 +173,7 @@ export class PgStore extends Store {
   }
 
   jobIdsWithEvents(): Promise<string[]> {
-    return this.ids('SELECT DISTINCT job_id AS id FROM events');
+    return this.ids('SELECT id FROM jobs WHERE EXISTS (SELECT 1 FROM events WHERE job_id = jobs.id)');
   }
 
   async oldestEventId(jobId?: string): Promise<number | null> {
@@ -209,6 +216,13 @@ export class PgStore extends Store {
           .rowCount as number;
         await markPruned(through, jobId);
       }
+      // The `job_deleted` events of jobs that are gone age out like any finished job's.
+      removedOld += (
+        await client.query(
+          'DELETE FROM events WHERE ts < $1 AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.id = events.job_id)',
+          [cutoff],
+        )
+      ).rowCount as number;
       let removedOverCap = 0;
       const { rows: crowded } = await client.query<{ jobId: string; boundary: number }>(
         `SELECT job_id AS "jobId", (SELECT id FROM events b WHERE b.job_id = e.job_id ORDER BY id DESC

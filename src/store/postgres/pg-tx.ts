@@ -67,6 +67,13 @@ export class PgTx implements StoreTx {
     );
   }
 
+  async deleteJob(jobId: string): Promise<void> {
+    for (const table of ['events', 'gates', 'artifacts']) {
+      await this.client.query(`DELETE FROM ${table} WHERE job_id = $1`, [jobId]);
+    }
+    await this.client.query('DELETE FROM jobs WHERE id = $1', [jobId]);
+  }
+
   async updateJob(jobId: string, changes: JobChanges): Promise<void> {
     const columns = Object.keys(changes) as (keyof JobChanges)[];
     const sets = columns.map((column, index) => `${column} = $${index + 1}`).join(', ');

@@ -53,6 +53,10 @@ export function pruneEvents(
     removedOld += statements.get('DELETE FROM events WHERE job_id = ? AND ts < ?').run(jobId, cutoff).changes;
     markPruned.run(through, jobId);
   }
+  // The `job_deleted` events of jobs that are gone age out like any finished job's.
+  removedOld += statements
+    .get('DELETE FROM events WHERE ts < ? AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.id = events.job_id)')
+    .run(cutoff).changes;
   let removedOverCap = 0;
   const crowded = statements.get('SELECT job_id AS jobId FROM events GROUP BY job_id HAVING COUNT(*) > ?').all(cap) as {
     jobId: string;

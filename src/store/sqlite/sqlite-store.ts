@@ -1,5 +1,5 @@
 import { EventFilter, JobEvent, SerializedEvent } from '../../domain/events';
-import { ACTIVE_STATUSES, JobStatus } from '../../domain/stages';
+import { ACTIVE_STATUSES, JobStatus, TERMINAL_STATUSES } from '../../domain/stages';
 import { CommitListener, DueGate, JobAggregate, Store, StoreTx } from '../store.port';
 import { ExclusiveConnection, openSqlite } from './sqlite-connection';
 import { storeErrorOf } from './sqlite-errors';
@@ -92,6 +92,14 @@ export class SqliteStore extends Store {
 
   jobIdsWithStatus(status: JobStatus): Promise<string[]> {
     return this.ids('SELECT id FROM jobs WHERE status = ? ORDER BY seq ASC', status);
+  }
+
+  finishedJobIdsBefore(cutoff: string): Promise<string[]> {
+    return this.ids(
+      `SELECT id FROM jobs WHERE status IN (${IN_LIST}) AND updated_at < ? ORDER BY seq ASC`,
+      JSON.stringify(TERMINAL_STATUSES),
+      cutoff,
+    );
   }
 
   countJobsByStatus(): Promise<Map<JobStatus, number>> {
@@ -197,7 +205,13 @@ export class SqliteStore extends Store {
 
   jobIdsWithEvents(): Promise<string[]> {
     return this.read(() =>
-      (this.statements.get('SELECT DISTINCT job_id FROM events').all() as { job_id: string }[]).map((r) => r.job_id),
+      (
+        this.statements
+          .get('SELECT id AS job_id FROM jobs WHERE EXISTS (SELECT 1 FROM events WHERE job_id = jobs.id)')
+          .all() as {
+          job_id: string;
+        }[]
+      ).map((r) => r.job_id),
     );
   }
 

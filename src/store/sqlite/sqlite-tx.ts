@@ -63,6 +63,13 @@ export class SqliteTx implements StoreTx {
     }
   }
 
+  async deleteJob(jobId: string): Promise<void> {
+    for (const table of ['events', 'gates', 'artifacts']) {
+      this.statements.get(`DELETE FROM ${table} WHERE job_id = ?`).run(jobId);
+    }
+    this.statements.get('DELETE FROM jobs WHERE id = ?').run(jobId);
+  }
+
   async updateJob(jobId: string, changes: JobChanges): Promise<void> {
     const columns = Object.keys(changes) as (keyof JobChanges)[];
     const sets = columns.map((column) => `${column} = ?`).join(', ');
