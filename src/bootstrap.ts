@@ -53,6 +53,7 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
     config.server.log_level,
     [loaded.adminToken, ...urlPasswords(config.storage.postgres_url, config.bus.nats_url)],
     options.logSink,
+    config.server.log_format,
   );
   checkRunsDir(config.storage.runs_dir);
   const engines = await openEngines(config);

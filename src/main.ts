@@ -18,13 +18,22 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // One line on stderr, in the configured log format (a config that did not load is always text).
+  const { log_format: format } = loaded.config.server;
+  const fail = (context: string, message: string): never => {
+    process.stderr.write(
+      format === 'json'
+        ? JSON.stringify({ time: new Date().toISOString(), level: 'error', context, message }) + '\n'
+        : `[${context}] ERROR: ${message}\n`,
+    );
+    process.exit(1);
+  };
   let app;
   try {
     app = await createApp(loaded);
   } catch (error) {
     if (!(error instanceof StartupError)) throw error;
-    process.stderr.write(`[${error.context}] ERROR: ${error.message}\n`);
-    process.exit(1);
+    return fail(error.context, error.message);
   }
   const log = new Logger('config');
   if (!loaded.loadedFromFile) log.warn(`No config file at ${loaded.path}; using built-in defaults`);
@@ -38,7 +47,7 @@ async function main(): Promise<void> {
   // synchronously, so nothing emitted before the signal can be lost; a stuck close still exits in 5 s.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      log.log(`${signal}: shutting down`);
+      new Logger('api').log(`${signal}: shutting down`);
       setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
       void app.close().finally(() => process.exit(0));
     });
@@ -49,11 +58,8 @@ async function main(): Promise<void> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
     const reason = code === 'EADDRINUSE' ? 'is in use by another process' : 'may not be bound by this user';
-    process.stderr.write(
-      `[api] ERROR: ${host}:${loaded.config.server.port} ${reason}; stop it or choose another server.port (or PORT)\n`,
-    );
     await app.close();
-    process.exit(1);
+    fail('api', `${host}:${loaded.config.server.port} ${reason}; stop it or choose another server.port (or PORT)`);
   }
   new Logger('api').log(`Listening on http://${host}:${loaded.config.server.port}`);
 }

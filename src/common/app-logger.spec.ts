@@ -1,8 +1,12 @@
-import { AppLogger } from './app-logger';
+import { AppLogger, LogRecord } from './app-logger';
 
-function capture(level: 'debug' | 'info' | 'warning' | 'error', secrets: string[] = []) {
+function capture(
+  level: 'debug' | 'info' | 'warning' | 'error',
+  secrets: string[] = [],
+  format: 'text' | 'json' = 'text',
+) {
   const lines: string[] = [];
-  return { logger: new AppLogger(level, secrets, (line) => lines.push(line)), lines };
+  return { logger: new AppLogger(level, secrets, (line) => lines.push(line), format), lines };
 }
 
 describe('AppLogger', () => {
@@ -36,6 +40,44 @@ describe('AppLogger', () => {
     logger.error('Error: listen EADDRINUSE: address already in use 127.0.0.1:8008', 'NestApplication');
     logger.error('Error: something else broke', 'NestApplication');
     expect(lines).toEqual([expect.stringMatching(/ \[api\] ERROR: Error: something else broke$/)]);
+  });
+
+  it("tags a line with the project module that wrote it, whichever module, and Nest's contexts [api]", () => {
+    const { logger, lines } = capture('info');
+    logger.log('Retention deleted 1 finished job(s)', 'jobs');
+    logger.log('boom', 'ExceptionsHandler');
+    expect(lines).toEqual([
+      expect.stringMatching(/ \[jobs\] INFO: Retention/),
+      expect.stringMatching(/ \[api\] INFO: boom$/),
+    ]);
+  });
+
+  it('writes one JSON object a line with log_format json: time, level, context, message and the fields', () => {
+    const { logger, lines } = capture('debug', [], 'json');
+    logger.log(new LogRecord('[job] stage_started', { job_id: 'j1', event_id: 7, stage: 'outline' }), 'events');
+    logger.error('broken\n  at frame', 'stack', 'orchestrator');
+    const [first, second] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(first).toEqual({
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      level: 'info',
+      context: 'events',
+      message: '[job] stage_started',
+      job_id: 'j1',
+      event_id: 7,
+      stage: 'outline',
+    });
+    expect(second).toMatchObject({ level: 'error', context: 'orchestrator', message: 'broken\n  at frame' });
+    const text = capture('info');
+    text.logger.log(new LogRecord('only the message', { job_id: 'j1' }), 'events');
+    expect(text.lines).toEqual([expect.stringMatching(/ \[events\] INFO: only the message$/)]);
+  });
+
+  it('redacts secrets in JSON lines value by value, even a secret that JSON would escape', () => {
+    const secret = 'tok"en\\123';
+    const { logger, lines } = capture('info', [secret], 'json');
+    logger.log(new LogRecord(`token ${secret}`, { header: `Bearer ${secret}`, nested: { value: secret } }), 'api');
+    expect(lines[0]).not.toContain(JSON.stringify(secret).slice(1, -1));
+    expect(JSON.parse(lines[0])).toMatchObject({ message: 'token ***', nested: { value: '***' } });
   });
 
   it('honours the level', () => {

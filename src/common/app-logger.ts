@@ -1,20 +1,10 @@
 import { LoggerService } from '@nestjs/common';
-import { LogLevel } from '../config/operator-config';
+import { LogFormat, LogLevel } from '../config/operator-config';
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warning: 30, error: 40 };
 const LEVEL_LABEL: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO', warning: 'WARNING', error: 'ERROR' };
-const PROJECT_TAGS = new Set([
-  'api',
-  'orchestrator',
-  'stage',
-  'gate',
-  'events',
-  'security',
-  'config',
-  'database',
-  'bus',
-  'cluster',
-]);
+/** The project's own loggers are named after their module in lower case (`events`, `jobs`, …); Nest's are not. */
+const PROJECT_TAG = /^[a-z][a-z-]*$/;
 /**
  * Nest's own start-up chatter (module and route listings, and "successfully started", which it says
  * before the port is bound) is only interesting when debugging; `[api] Listening on …` is the real one.
@@ -22,6 +12,14 @@ const PROJECT_TAGS = new Set([
 const NEST_CHATTER = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
 
 export type LineSink = (line: string) => void;
+
+/** A log message with structured fields: text lines show the message, JSON lines carry both. */
+export class LogRecord {
+  constructor(
+    readonly message: string,
+    readonly fields: Record<string, unknown>,
+  ) {}
+}
 
 /** A `key=value` pair of a query string whose key has a percent escape. */
 const ENCODED_PAIR = /([^\s?&;"'=]*%[^\s?&;"'=]*)=([^&\s"']+)/g;
@@ -37,8 +35,10 @@ function maskEncodedTokenKey(pair: string, key: string): string {
 }
 
 /**
- * The one console logger: `<ISO time> [<tag>] <LEVEL>: <message>`, honouring server.log_level,
- * with every known secret (and any bearer or access_token value) redacted from every line.
+ * The one console logger, honouring server.log_level, with every known secret (and any bearer or
+ * access_token value) redacted from every line. server.log_format picks the line:
+ *   text  `<ISO time> [<tag>] <LEVEL>: <message>`
+ *   json  `{"time":…,"level":"info","context":"events","message":…, …fields}`, one object a line
  */
 export class AppLogger implements LoggerService {
   private readonly minRank: number;
@@ -48,6 +48,7 @@ export class AppLogger implements LoggerService {
     level: LogLevel,
     secrets: string[],
     private readonly sink: LineSink = (line) => process.stdout.write(line + '\n'),
+    private readonly format: LogFormat = 'text',
   ) {
     this.minRank = LEVEL_RANK[level];
     this.secrets = secrets.filter((secret) => secret.length > 0);
@@ -57,9 +58,18 @@ export class AppLogger implements LoggerService {
     return LEVEL_RANK[level] >= this.minRank;
   }
 
-  write(level: LogLevel, tag: string, message: string): void {
+  write(level: LogLevel, tag: string, message: string, fields: Record<string, unknown> = {}): void {
     if (!this.isEnabled(level)) return;
-    this.sink(`${new Date().toISOString()} [${tag}] ${LEVEL_LABEL[level]}: ${this.redact(message)}`);
+    const time = new Date().toISOString();
+    if (this.format === 'text') {
+      this.sink(`${time} [${tag}] ${LEVEL_LABEL[level]}: ${this.redact(message)}`);
+      return;
+    }
+    // Redacted value by value, before serializing: a secret's JSON-escaped form could hide it.
+    const redactedFields = JSON.parse(JSON.stringify(fields), (_key, value: unknown) =>
+      typeof value === 'string' ? this.redact(value) : value,
+    ) as Record<string, unknown>;
+    this.sink(JSON.stringify({ ...redactedFields, time, level, context: tag, message: this.redact(message) }));
   }
 
   redact(text: string): string {
@@ -94,7 +104,9 @@ export class AppLogger implements LoggerService {
   }
 
   private fromNest(level: LogLevel, message: unknown, context?: string): void {
-    const tag = context && PROJECT_TAGS.has(context) ? context : 'api';
+    // Nest's own contexts (RouterExplorer, ExceptionsHandler, …) are the HTTP layer's.
+    const tag = context && PROJECT_TAG.test(context) ? context : 'api';
+    if (message instanceof LogRecord) return this.write(level, tag, message.message, message.fields);
     const text =
       message instanceof Error
         ? (message.stack ?? message.message)

@@ -28,6 +28,7 @@ export function defaultConfigObject(): Record<string, unknown> {
       port: 8008,
       workers: 1,
       log_level: 'info',
+      log_format: 'text',
       allow_external_bind: false,
       request_timeout_s: 30,
       trust_proxy: false,

@@ -22,12 +22,16 @@ import { Stage } from '../domain/stages';
 
 export const LOG_LEVELS = ['debug', 'info', 'warning', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export class ServerConfig {
   @IsString() @MinLength(1) host: string;
   @IsInt() @Min(0) @Max(65535) port: number;
   @IsInt() @Min(1) workers: number;
   @IsIn(LOG_LEVELS) log_level: LogLevel;
+  /** text: `<time> [tag] LEVEL: message` lines; json: one JSON object a line (log collectors). */
+  @IsIn(LOG_FORMATS) log_format: LogFormat;
   @IsBoolean() allow_external_bind: boolean;
   /** A request (headers and body) not received whole within this many seconds is answered 408. */
   @IsNumber() @Min(0.1) request_timeout_s: number;

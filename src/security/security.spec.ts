@@ -35,6 +35,7 @@ describe('binding', () => {
         port: 8008,
         workers: 1,
         log_level: 'info',
+        log_format: 'text',
         allow_external_bind: allow,
         request_timeout_s: 30,
         trust_proxy: false,

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { EventBus } from '../bus/bus.port';
+import { LogRecord } from '../common/app-logger';
 import { JobEvent } from '../domain/events';
 import { MetricsService } from '../metrics/metrics.service';
 import { Commit, Store } from '../store/store.port';
@@ -97,7 +98,8 @@ export class AfterCommit implements OnModuleInit, OnApplicationShutdown {
   }
 
   private printConsoleLine(event: JobEvent): void {
-    const line = formatConsoleLine(event);
+    const fields = { event_id: event.id, job_id: event.job_id, type: event.type, stage: event.stage };
+    const line = new LogRecord(formatConsoleLine(event), fields);
     const level = consoleLevel(event);
     if (level === 'error') this.logger.error(line);
     else if (level === 'warning') this.logger.warn(line);
