@@ -1,12 +1,35 @@
-import { appendFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { StageEvents } from '../src/domain/event-catalog';
 import { JobLifecycle } from '../src/lifecycle/job-lifecycle.service';
-import { TestApp, bootTestApp, removeDir, waitFor } from './helpers/app';
+import { stringify } from 'yaml';
+import { RetentionService } from '../src/events/retention.service';
+import { TestApp, bootTestApp, makeTempDir, removeDir, waitFor } from './helpers/app';
 import { runJobctl } from './helpers/cli';
 import { NO_GATES, allEvents, waitForGate, waitForStatus } from './helpers/jobs';
+import { freePort } from './helpers/server-process';
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })
+  .version;
+/** Every command and its own options (each help must describe them all). */
+const COMMAND_OPTIONS: Record<string, string[]> = {
+  submit: ['intent', 'brief', 'watch', 'verbose', 'json', 'types', 'since', 'timeout'],
+  jobs: ['status', 'limit'],
+  show: [],
+  approve: ['stage', 'notes', 'patch', 'operator'],
+  reject: ['stage', 'notes', 'patch', 'operator'],
+  resume: [],
+  cancel: [],
+  rm: ['operator'],
+  gates: [],
+  artifacts: ['download'],
+  watch: ['verbose', 'json', 'types', 'since', 'timeout'],
+  tail: ['follow', 'json', 'types', 'verbose', 'runs-dir'],
+  completion: [],
+};
 
 describe('jobctl, the real binary against the real app', () => {
   let t: TestApp;
@@ -19,27 +42,68 @@ describe('jobctl, the real binary against the real app', () => {
     removeDir(t.dir);
   });
 
-  it('has --help on the program and on every command', async () => {
+  it('has --version, and --help on the program and on every command, describing every option', async () => {
+    const version = jobctl('--version');
+    expect(await version.exited).toBe(0);
+    expect(version.stdout()).toBe(`jobctl ${PACKAGE_VERSION}\n`);
     const all = jobctl('--help');
     expect(await all.exited).toBe(0);
-    expect(all.stdout()).toContain('jobctl watch <job-id>');
-    for (const command of [
-      'submit',
-      'jobs',
-      'show',
-      'approve',
-      'reject',
-      'resume',
-      'cancel',
-      'rm',
-      'gates',
-      'artifacts',
-      'watch',
-      'tail',
-    ]) {
+    expect(all.stdout()).toMatch(/^ {2}watch +follow a job to its end/m);
+    for (const [command, options] of Object.entries(COMMAND_OPTIONS)) {
       const run = jobctl(command, '--help');
       expect([command, await run.exited]).toEqual([command, 0]);
       expect(run.stdout()).toContain(`usage: jobctl ${command}`);
+      // Every option on a line of its own, with words after it.
+      for (const option of [...options, 'url', 'token', 'help']) {
+        expect([command, option, new RegExp(`--${option}\\b.* \\w{2,}`).test(run.stdout())]).toEqual([
+          command,
+          option,
+          true,
+        ]);
+      }
+    }
+  });
+
+  it('answers a usage mistake with its own message and exit 2, before calling the service', async () => {
+    const cases: [string[], RegExp][] = [
+      [['approve', '00000000-0000-4000-8000-000000000000'], /^jobctl: approve needs --stage <stage>\nusage: /],
+      [['jobs', '--json'], /^jobctl: unknown option --json \(jobctl jobs --help lists the options\)/],
+      [['show'], /^jobctl: show needs <job-id>/],
+      [['launch'], /^jobctl: unknown command "launch"/],
+      [['watch', 'x', '--timeout', 'soon'], /^jobctl: --timeout must be <n>s, <n>m or <n>h/],
+      [['completion', 'fish'], /^jobctl: completion is for bash or zsh/],
+    ];
+    for (const [args, message] of cases) {
+      const run = jobctl(...args);
+      expect([args, await run.exited]).toEqual([args, 2]);
+      expect(run.stderr()).toMatch(message);
+      expect(run.stderr()).not.toMatch(/positional argument|ERR_PARSE|\n\s+at /);
+    }
+  });
+
+  it('names the URL and the cause when the service cannot be reached', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const run = jobctl('jobs', '--url', url);
+    expect(await run.exited).toBe(3);
+    expect(run.stderr()).toBe(
+      `jobctl: cannot reach ${url} (ECONNREFUSED); is the service running? (--url, JOBS_API_URL)\n`,
+    );
+  });
+
+  it('says so when there are no jobs (on stderr: stdout stays one job a line)', async () => {
+    const run = jobctl('jobs', '--status', 'paused');
+    expect(await run.exited).toBe(0);
+    expect(run.stdout()).toBe('');
+    expect(run.stderr()).toBe('No paused jobs\n');
+  });
+
+  it('prints bash and zsh completion scripts that the shells accept', async () => {
+    for (const shell of ['bash', 'zsh']) {
+      const run = jobctl('completion', shell);
+      expect(await run.exited).toBe(0);
+      expect(run.stdout()).toContain('complete -o default -F _jobctl jobctl');
+      expect(run.stdout()).toMatch(/approve\) opts="--stage --notes --patch --operator --url --token --help"/);
+      if (shell === 'bash') expect(spawnSync('bash', ['-n'], { input: run.stdout() }).status).toBe(0);
     }
   });
 
@@ -243,3 +307,120 @@ async function blockingProxy(
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+describe('jobctl finds the service from its config', () => {
+  it('takes the URL and the token variable from the config beside it, --token and JOBCTL_TOKEN first', async () => {
+    const t = await bootTestApp({ pipeline: { simulate: { stage_seconds: 0 } }, gates: NO_GATES });
+    const dir = makeTempDir();
+    try {
+      const port = Number(new URL(t.baseUrl).port);
+      mkdirSync(join(dir, 'conf'));
+      writeFileSync(
+        join(dir, 'conf', 'operator.yaml'),
+        stringify({
+          server: { port },
+          security: { admin_token_env: 'JOBS_TOKEN' },
+          storage: { runs_dir: 'data/runs' },
+        }),
+      );
+      const job = await t.createJob({ slug: 'found' });
+      await waitForStatus(t, job.id, ['completed']);
+      const env = { baseUrl: '', token: 'wrong-token' };
+      const run = async (args: string[], extra: Record<string, string | undefined>) => {
+        const cli = runJobctl(args, env, { JOBS_API_URL: undefined, ...extra }, dir);
+        return { code: await cli.exited, stdout: cli.stdout(), stderr: cli.stderr() };
+      };
+      // The configured variable (JOBS_TOKEN), not ADMIN_TOKEN; the config's port.
+      expect(await run(['jobs'], { JOBS_TOKEN: t.token })).toMatchObject({
+        code: 0,
+        stdout: expect.stringContaining(job.id),
+      });
+      // JOBCTL_TOKEN before it; --token before both.
+      expect(await run(['jobs'], { JOBS_TOKEN: t.token, JOBCTL_TOKEN: 'also-wrong' })).toMatchObject({
+        code: 3,
+        stderr: expect.stringContaining('401'),
+      });
+      expect(await run(['jobs', '--token', t.token], { JOBCTL_TOKEN: 'also-wrong' })).toMatchObject({ code: 0 });
+
+      // tail <job-id> reads the config's runs dir.
+      mkdirSync(join(dir, 'data', 'runs', job.id), { recursive: true });
+      writeFileSync(
+        join(dir, 'data', 'runs', job.id, 'events.jsonl'),
+        readFileSync(join(t.runsDir, job.id, 'events.jsonl')),
+      );
+      const tail = await run(['tail', job.id], {});
+      expect(tail).toMatchObject({ code: 0, stdout: expect.stringContaining('job_completed') });
+    } finally {
+      await t.close();
+      removeDir(t.dir);
+      removeDir(dir);
+    }
+  });
+});
+
+describe('jobctl watch when things go wrong', () => {
+  it('retries a service that went away with backoff from its retry:, saying so on stderr', async () => {
+    const t = await bootTestApp({
+      events: { sse_retry_ms: 500 },
+      pipeline: { runner: 'command', commands: {} },
+      gates: { ...NO_GATES, outline: { required: true, auto_approve: false, auto_approve_after_s: null } },
+    });
+    let closed = false;
+    try {
+      const job = await t.createJob({ slug: 'abandoned' });
+      const watch = runJobctl(['watch', job.id, '--timeout', '5s'], { baseUrl: t.baseUrl, token: t.token });
+      await waitFor(() => watch.stdout().includes('waiting for a decision'), 5000, 'the gate hint');
+      await t.close();
+      closed = true;
+      expect(await watch.exited).toBe(2);
+      const retries = watch
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('retrying in'));
+      expect(retries.slice(0, 3)).toEqual([
+        expect.stringMatching(
+          /^jobctl: cannot reach http:\/\/127\.0\.0\.1:\d+ \((ECONNREFUSED|ECONNRESET)\).*; retrying in 0\.5 s$/,
+        ),
+        expect.stringMatching(/retrying in 1\.0 s$/),
+        expect.stringMatching(/retrying in 2\.0 s$/),
+      ]);
+    } finally {
+      if (!closed) await t.close();
+      removeDir(t.dir);
+    }
+  });
+
+  it('shows history_truncated in human and --json output, and counts the summary over the whole job', async () => {
+    const t = await bootTestApp({
+      gates: { ...NO_GATES, script: { required: true, auto_approve: false, auto_approve_after_s: null } },
+      pipeline: { simulate: { stage_seconds: 0 } },
+      storage: { max_events_per_job: 5 },
+    });
+    try {
+      const job = await t.createJob({ slug: 'pruned' });
+      await waitForGate(t, job.id, 'script');
+      await t.http().post(`/api/v1/jobs/${job.id}/approve`).set(t.auth).send({ stage: 'script' }).expect(200);
+      await waitForStatus(t, job.id, ['completed']);
+      await t.app.get(RetentionService).sweep();
+      const jobctl = (...args: string[]) => runJobctl(args, { baseUrl: t.baseUrl, token: t.token });
+
+      const human = jobctl('watch', job.id, '--types', 'job_completed');
+      expect(await human.exited).toBe(0);
+      expect(human.stdout()).toMatch(/^-- history truncated: .*\n.*job_completed/m);
+      expect(human.stdout()).toMatch(/completed: 9 stages completed, at least 0 gate decisions, watched/);
+
+      const json = jobctl('watch', job.id, '--json');
+      expect(await json.exited).toBe(0);
+      const lines = json
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { type: string; id?: number });
+      expect(lines[0]).toMatchObject({ type: 'history_truncated', oldest_id: expect.any(Number) });
+      expect(lines.slice(1).map((line) => line.id)).toEqual((await allEvents(t, job.id)).map((event) => event.id));
+    } finally {
+      await t.close();
+      removeDir(t.dir);
+    }
+  });
+});

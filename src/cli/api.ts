@@ -9,14 +9,19 @@ export class ApiClient {
   ) {}
 
   async request<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${this.token}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${this.token}`,
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw this.unreachable(error);
+    }
     const text = await response.text();
     const parsed = text ? safeJson(text) : null;
     if (!response.ok) {
@@ -27,6 +32,18 @@ export class ApiClient {
       );
     }
     return parsed as T;
+  }
+
+  /** A file's bytes (an artifact). */
+  async download(path: string): Promise<Buffer> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, { headers: { Authorization: `Bearer ${this.token}` } });
+    } catch (error) {
+      throw this.unreachable(error);
+    }
+    if (!response.ok) throw new ApiError(response.status, `${response.status}: ${await response.text()}`);
+    return Buffer.from(await response.arrayBuffer());
   }
 
   /** Opens an SSE request; resolves with the response (the caller reads frames). */
@@ -45,10 +62,23 @@ export class ApiClient {
         },
         (response) => resolve({ response, close: () => request.destroy() }),
       );
-      request.on('error', reject);
+      request.on('error', (error) => reject(this.unreachable(error)));
     });
   }
+
+  /** "cannot reach http://127.0.0.1:8008 (ECONNREFUSED)": the URL and the cause, not fetch's "fetch failed". */
+  private unreachable(error: unknown): ConnectionError {
+    const cause = (error as { cause?: unknown }).cause ?? error;
+    const code = (cause as NodeJS.ErrnoException).code;
+    const reason = code ?? (cause instanceof Error ? cause.message : String(cause));
+    return new ConnectionError(
+      `cannot reach ${this.baseUrl} (${reason}); is the service running? (--url, JOBS_API_URL)`,
+    );
+  }
 }
+
+/** The server could not be reached at all (refused, unknown host, reset). */
+export class ConnectionError extends Error {}
 
 export class ApiError extends Error {
   constructor(

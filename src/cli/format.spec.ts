@@ -29,6 +29,8 @@ describe('jobctl formatting', () => {
     expect(fancy).toContain('✗');
     expect(isFancy({ isTTY: true }, {})).toBe(true);
     expect(isFancy({ isTTY: true }, { NO_COLOR: '1' })).toBe(false);
+    // no-color.org: only a non-empty NO_COLOR turns colour off.
+    expect(isFancy({ isTTY: true }, { NO_COLOR: '' })).toBe(true);
     expect(isFancy({ isTTY: false }, {})).toBe(false);
     expect(progress('acceptance')).toBe('stage 9/9');
     expect(progress(null)).toBe('');

@@ -69,7 +69,10 @@ export function formatEvent(event: ServedEvent, options: FormatOptions): string 
   return options.fancy && colour ? `\u001b[${colour}m${line}\u001b[0m` : line;
 }
 
-/** Whether to use icons and colours on this stream (docs/OPERATIONS.md, "Watching": a TTY, and never with NO_COLOR). */
+/**
+ * Whether to use icons and colours on this stream (docs/OPERATIONS.md, "Watching"): a TTY, and never
+ * with NO_COLOR set to a non-empty value (no-color.org: an empty NO_COLOR is as good as unset).
+ */
 export function isFancy(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
-  return Boolean(stream.isTTY) && env.NO_COLOR === undefined;
+  return Boolean(stream.isTTY) && !env.NO_COLOR;
 }

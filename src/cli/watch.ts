@@ -1,6 +1,7 @@
 import { ApiClient, ApiError } from './api';
 import { FormatOptions, ServedEvent, formatEvent } from './format';
 import { SseParser } from '../common/sse-parser';
+import { STAGES } from '../domain/stages';
 
 export interface WatchOptions extends FormatOptions {
   json: boolean;
@@ -12,14 +13,25 @@ export interface WatchOptions extends FormatOptions {
   info: (line: string) => void;
 }
 
-export const EXIT = { completed: 0, failed: 1, timeout: 2, error: 3 } as const;
+/** Exit codes: a watch's outcome; 2 is also a usage error (before anything ran); 3 any other error. */
+export const EXIT = { completed: 0, failed: 1, timeout: 2, usage: 2, error: 3 } as const;
 const TERMINAL: Record<string, number> = {
   job_completed: EXIT.completed,
   job_failed: EXIT.failed,
   job_canceled: EXIT.failed,
 };
+/** The first reconnect waits this long unless the server's `retry:` says otherwise; each failure doubles it. */
 const RECONNECT_MS = 1000;
+const MAX_RECONNECT_MS = 30_000;
 const POLL_MS = 2000;
+const DECISIONS = ['gate_approved', 'gate_rejected', 'gate_auto_approved'];
+
+/** The notice a poll or a resumed stream starts with when retention removed what the cursor asked for. */
+interface TruncationNotice {
+  type: 'history_truncated';
+  oldest_id: number | null;
+  message: string;
+}
 
 /**
  * Follows a job (docs/OPERATIONS.md, "Watching"): replays its history from `since`, then live events over SSE, reconnecting
@@ -29,56 +41,102 @@ const POLL_MS = 2000;
 export async function watchJob(api: ApiClient, jobId: string, options: WatchOptions): Promise<number> {
   let lastId = options.since;
   const started = Date.now();
-  const stages = new Set<string>();
-  let decisions = 0;
   let usePolling = false;
-  let done: number | null = null;
+  // An object, not a let: the handlers set it from callbacks TypeScript's narrowing cannot see.
+  const outcome: { done: { code: number; type: string } | null } = { done: null };
+  let retryMs = RECONNECT_MS;
+  let failures = 0;
 
   const handle = (event: ServedEvent): void => {
-    if (event.id <= lastId || done !== null) return;
+    if (event.id <= lastId || outcome.done !== null) return;
     lastId = event.id;
-    if (options.types && !options.types.includes(event.type)) return checkEnd(event);
-    options.out(options.json ? JSON.stringify(event) : formatEvent(event, options));
-    if (event.stage && event.type === 'stage_completed') stages.add(event.stage);
-    if (['gate_approved', 'gate_rejected', 'gate_auto_approved'].includes(event.type)) decisions++;
-    if (event.type === 'gate_pause' && event.stage) {
-      options.info(`  waiting for a decision: jobctl approve ${jobId} --stage ${event.stage}`);
-      options.info(`                       or jobctl reject ${jobId} --stage ${event.stage} --notes "…"`);
+    if (!options.types || options.types.includes(event.type)) {
+      options.out(options.json ? JSON.stringify(event) : formatEvent(event, options));
+      if (event.type === 'gate_pause' && event.stage) {
+        options.info(`  waiting for a decision: jobctl approve ${jobId} --stage ${event.stage}`);
+        options.info(`                       or jobctl reject ${jobId} --stage ${event.stage} --notes "…"`);
+      }
     }
-    checkEnd(event);
+    if (event.type in TERMINAL) outcome.done = { code: TERMINAL[event.type], type: event.type };
   };
-  const checkEnd = (event: ServedEvent): void => {
-    if (event.type in TERMINAL) {
-      done = TERMINAL[event.type];
-      const seconds = Math.round((Date.now() - started) / 1000);
-      options.info(
-        `Job ${jobId} ${event.type.replace('job_', '')}: ${stages.size} stages completed, ${decisions} gate decisions, watched ${seconds}s`,
-      );
-    }
+  const stream: StreamHandlers = {
+    event: handle,
+    // Retention removed events the cursor asked for: said in both outputs, once per connection.
+    truncated: (notice) =>
+      options.out(options.json ? JSON.stringify(notice) : `-- history truncated: ${notice.message}`),
+    retry: (ms) => (retryMs = ms),
+    connected: () => (failures = 0),
   };
 
   const deadline = options.timeoutMs === null ? null : started + options.timeoutMs;
   const timeLeft = () => (deadline === null ? Infinity : deadline - Date.now());
 
-  while (done === null && timeLeft() > 0) {
+  while (outcome.done === null && timeLeft() > 0) {
     try {
       if (usePolling) {
-        await pollOnce(api, jobId, lastId, handle);
-        if (done === null) await sleep(Math.min(POLL_MS, timeLeft()));
+        await pollOnce(api, jobId, lastId, stream);
+        failures = 0;
+        if (outcome.done === null) await sleep(Math.min(POLL_MS, timeLeft()));
       } else {
-        usePolling = !(await streamOnce(api, jobId, lastId, handle, timeLeft, () => done !== null));
+        usePolling = !(await streamOnce(api, jobId, lastId, stream, timeLeft, () => outcome.done !== null));
       }
     } catch (error) {
       if (error instanceof ApiError && (error.status === 404 || error.status === 401)) {
         options.info(`jobctl: ${error.message}`);
         return EXIT.error;
       }
-      if (done === null) await sleep(Math.min(RECONNECT_MS, timeLeft()));
+      if (outcome.done !== null) break;
+      // Backoff from the server's retry: (or 1 s), doubling per failure in a row, said on stderr.
+      const waitMs = Math.min(retryMs * 2 ** failures, MAX_RECONNECT_MS, timeLeft());
+      failures++;
+      const reason = error instanceof Error ? error.message : String(error);
+      options.info(`jobctl: ${reason}; retrying in ${(waitMs / 1000).toFixed(1)} s`);
+      await sleep(waitMs);
     }
   }
-  if (done !== null) return done;
+  const { done } = outcome;
+  if (done !== null) {
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const counts = await summary(api, jobId, done.type);
+    options.info(`Job ${jobId} ${done.type.replace('job_', '')}: ${counts}, watched ${seconds}s`);
+    return done.code;
+  }
   options.info(`Job ${jobId}: timed out after ${Math.round((Date.now() - started) / 1000)}s (last event ${lastId})`);
   return EXIT.timeout;
+}
+
+interface StreamHandlers {
+  event: (event: ServedEvent) => void;
+  truncated: (notice: TruncationNotice) => void;
+  retry: (ms: number) => void;
+  connected: () => void;
+}
+
+/**
+ * "9 stages completed, 4 gate decisions", counted by the server over the job's whole history: the
+ * watch may have started late, after --since, or printed only some --types. A completed job ran every
+ * stage; when retention removed part of the history, the decisions are "at least" what is left.
+ */
+async function summary(api: ApiClient, jobId: string, outcome: string): Promise<string> {
+  try {
+    const types = ['stage_completed', ...DECISIONS].join(',');
+    const page = await api.request<{ events: ServedEvent[]; history_truncated?: unknown }>(
+      'GET',
+      `/api/v1/jobs/${jobId}/events?since=0&limit=1000&types=${types}`,
+    );
+    const atLeast = page.history_truncated ? 'at least ' : '';
+    const completed = new Set(page.events.filter((e) => e.type === 'stage_completed').map((e) => e.stage)).size;
+    const stages =
+      outcome === 'job_completed' ? `${plural(STAGES.length, 'stage')}` : `${atLeast}${plural(completed, 'stage')}`;
+    const decisions = page.events.filter((e) => DECISIONS.includes(e.type)).length;
+    return `${stages} completed, ${atLeast}${plural(decisions, 'gate decision')}`;
+  } catch {
+    return 'no summary (the service did not answer)';
+  }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** One SSE connection until it ends; false when the stream is refused (then poll instead). */
@@ -86,7 +144,7 @@ async function streamOnce(
   api: ApiClient,
   jobId: string,
   lastId: number,
-  handle: (event: ServedEvent) => void,
+  handlers: StreamHandlers,
   timeLeft: () => number,
   isDone: () => boolean,
 ): Promise<boolean> {
@@ -101,6 +159,7 @@ async function streamOnce(
     close();
     return false;
   }
+  handlers.connected();
   await new Promise<void>((resolve) => {
     const timer = setTimeout(finish, Math.min(timeLeft(), 2 ** 31 - 1));
     function finish(): void {
@@ -109,8 +168,13 @@ async function streamOnce(
       resolve();
     }
     const reader = new SseParser((frame) => {
-      if (frame.id === undefined || frame.data === undefined) return;
-      handle(JSON.parse(frame.data) as ServedEvent);
+      if (frame.retry !== undefined) handlers.retry(frame.retry);
+      if (frame.id === undefined) {
+        const notice = JSON.parse(frame.data) as { type?: string };
+        if (notice.type === 'history_truncated') handlers.truncated(notice as TruncationNotice);
+        return;
+      }
+      handlers.event(JSON.parse(frame.data) as ServedEvent);
       if (isDone()) finish();
     });
     response.setEncoding('utf8');
@@ -122,19 +186,17 @@ async function streamOnce(
   return true;
 }
 
-async function pollOnce(
-  api: ApiClient,
-  jobId: string,
-  lastId: number,
-  handle: (event: ServedEvent) => void,
-): Promise<void> {
+async function pollOnce(api: ApiClient, jobId: string, lastId: number, handlers: StreamHandlers): Promise<void> {
   let since = lastId;
   for (;;) {
-    const page = await api.request<{ events: ServedEvent[]; has_more: boolean; next_since: number }>(
-      'GET',
-      `/api/v1/jobs/${jobId}/events/poll?since=${since}&limit=1000`,
-    );
-    page.events.forEach(handle);
+    const page = await api.request<{
+      events: ServedEvent[];
+      has_more: boolean;
+      next_since: number;
+      history_truncated?: TruncationNotice;
+    }>('GET', `/api/v1/jobs/${jobId}/events/poll?since=${since}&limit=1000`);
+    if (page.history_truncated) handlers.truncated(page.history_truncated);
+    page.events.forEach(handlers.event);
     if (!page.has_more) return;
     since = page.next_since;
   }

@@ -10,14 +10,24 @@ export interface CliRun {
   exited: Promise<number | null>;
 }
 
-/** Runs the real `jobctl` binary (the package's bin, as `npx jobctl` does) against a base URL. */
-export function runJobctl(args: string[], env: { baseUrl: string; token: string }): CliRun {
+/**
+ * Runs the real `jobctl` binary (the package's bin, as `npx jobctl` does) against a base URL; `extra`
+ * adds to (or, set to undefined, removes from) its environment, and `cwd` is where it runs.
+ */
+export function runJobctl(
+  args: string[],
+  env: { baseUrl: string; token: string },
+  extra: Record<string, string | undefined> = {},
+  cwd?: string,
+): CliRun {
   let stdout = '';
   let stderr = '';
-  const child = spawn(JOBCTL, args, {
-    env: { ...process.env, JOBS_API_URL: env.baseUrl, ADMIN_TOKEN: env.token, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const environment: NodeJS.ProcessEnv = { ...process.env, JOBS_API_URL: env.baseUrl, ADMIN_TOKEN: env.token };
+  for (const [name, value] of Object.entries({ NO_COLOR: '1', OPERATOR_CONFIG: undefined, ...extra })) {
+    if (value === undefined) delete environment[name];
+    else environment[name] = value;
+  }
+  const child = spawn(JOBCTL, args, { env: environment, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
