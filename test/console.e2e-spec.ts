@@ -303,6 +303,25 @@ describeInBrowser('the console in Chromium', () => {
     expect(await cancel.isDisabled()).toBe(true);
   });
 
+  it('renders the OpenAPI page at /docs under the CSP, from local assets, its description escaped', async () => {
+    open = await openConsole(browser, t.baseUrl);
+    const { page } = open;
+    const external: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(t.baseUrl) && !request.url().startsWith('data:')) external.push(request.url());
+    });
+    const answer = await page.goto(`${t.baseUrl}/docs`);
+    const csp = answer?.headers()['content-security-policy'] ?? '';
+    await page.locator('.swagger-ui .info .title', { hasText: 'Job Events Service' }).waitFor();
+    await page.locator('.opblock-summary-path', { hasText: '/api/v1/jobs/{id}' }).first().waitFor();
+    expect(await page.locator('.swagger-ui .info .description').innerText()).toContain('runs/<id>/events.jsonl');
+    expect(external).toEqual([]);
+    // Loosened on /docs only, and only for what Swagger UI needs: its styles and data: images; no script.
+    expect(csp).toBe("default-src 'self';style-src 'self' 'unsafe-inline';img-src 'self' data:");
+    const api = await page.request.get(`${t.baseUrl}/api/v1/jobs`, { headers: { Authorization: `Bearer ${t.token}` } });
+    expect(api.headers()['content-security-policy']).toBe("default-src 'self'");
+  });
+
   it('stays usable on a narrow screen: the job first, nothing wider than the screen, the gate one tap away', async () => {
     const page = await consoleAt({ width: 375, height: 740 });
     const job = await t.createJob({ slug: 'on-a-phone' });

@@ -7,7 +7,7 @@ function routesOfApiDoc(): string[] {
   const doc = readFileSync(join(__dirname, '..', 'docs', 'API.md'), 'utf8');
   const routes = new Set<string>();
   for (const heading of doc.match(/^### .+$/gm) ?? []) {
-    for (const [, method, path] of heading.matchAll(/`(GET|POST) ([^`]+)`/g)) {
+    for (const [, method, path] of heading.matchAll(/`(GET|POST|DELETE) ([^`]+)`/g)) {
       routes.add(`${method.toLowerCase()} ${path.replace(/\?.*$/, '').replace(/:(\w+)/g, '{$1}')}`);
     }
   }

@@ -9,8 +9,9 @@ export function serveOpenApi(app: INestApplication): void {
     new DocumentBuilder()
       .setTitle('Job Events Service')
       .setDescription(
+        // Markdown (Swagger UI renders it): code spans keep `<id>` from being read as an HTML tag.
         'Runs media-pipeline jobs through nine stages with human-in-the-loop gates; every transition is an event ' +
-          '(SQLite, runs/<id>/events.jsonl, console, SSE, polling). Errors are {"statusCode", "detail"}.',
+          '(SQLite, `runs/<id>/events.jsonl`, console, SSE, polling). Errors are `{"statusCode", "detail"}`.',
       )
       .setVersion(version)
       .addBearerAuth()

@@ -3,6 +3,11 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { OperatorConfig } from '../config/operator-config';
 
+/** The OpenAPI page and its assets (src/common/openapi.ts). */
+function isDocsPath(path: string): boolean {
+  return path === '/docs' || path.startsWith('/docs/');
+}
+
 /** "default-src 'self'; img-src *" → { 'default-src': ["'self'"], 'img-src': ['*'] } for helmet. */
 export function cspDirectives(policy: string): Record<string, string[]> {
   const directives: Record<string, string[]> = {};
@@ -20,15 +25,22 @@ export function cspDirectives(policy: string): Record<string, string[]> {
 export function applyHttpHardening(app: INestApplication, config: OperatorConfig): void {
   const headers = config.security.security_headers;
   if (headers.enabled) {
-    app.use(
+    const withPolicy = (directives: Record<string, string[]>) =>
       helmet({
-        contentSecurityPolicy: { useDefaults: false, directives: cspDirectives(headers.content_security_policy) },
+        contentSecurityPolicy: { useDefaults: false, directives },
         strictTransportSecurity: { maxAge: headers.hsts_seconds, includeSubDomains: true },
         xContentTypeOptions: headers.x_content_type_options.toLowerCase() === 'nosniff',
         xFrameOptions: { action: headers.x_frame_options.toLowerCase() === 'sameorigin' ? 'sameorigin' : 'deny' },
         // helmet only writes "0" (today's advice); the reference's configured value is kept instead.
         xXssProtection: false,
-      }),
+      });
+    const policy = cspDirectives(headers.content_security_policy);
+    const everywhere = withPolicy(policy);
+    // Swagger UI (served from this host, its assets included) sets inline styles and draws data: SVG
+    // icons: allowed on /docs only. Its scripts are files of its own, so script-src stays as it is.
+    const docs = withPolicy({ ...policy, 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] });
+    app.use((request: Request, response: Response, next: NextFunction) =>
+      (isDocsPath(request.path) ? docs : everywhere)(request, response, next),
     );
     app.use((_request: Request, response: Response, next: NextFunction) => {
       response.setHeader('X-XSS-Protection', headers.x_xss_protection);
