@@ -303,6 +303,50 @@ describeInBrowser('the console in Chromium', () => {
     expect(await cancel.isDisabled()).toBe(true);
   });
 
+  it.each([
+    ['a desktop', { width: 1280, height: 900 }],
+    ['a phone', { width: 375, height: 740 }],
+  ])(
+    'on %s, draws every event icon as SVG (no emoji) and shows messages without covering a control',
+    async (_, viewport) => {
+      const page = await consoleAt(viewport);
+      const job = await t.createJob({ slug: `icons-${viewport.width}` });
+      await page.goto(`${t.baseUrl}/#/jobs/${job.id}`);
+      const card = page.locator('.stage-card[data-stage="script"][data-state="awaiting"]');
+      await card.waitFor();
+      await eventRow(page, 'gate_pause').waitFor();
+
+      // Each row's icon is an inline SVG with a path; no text on the page needs an emoji font.
+      const icons = await page.locator('#event-list li .icon').evaluateAll((spans) =>
+        spans.map((span) => {
+          const box = span.querySelector('svg path')?.getBoundingClientRect();
+          return Boolean(box && box.width > 0 && box.height > 0) && span.textContent === '';
+        }),
+      );
+      expect(icons.length).toBeGreaterThan(5);
+      expect(icons.every(Boolean)).toBe(true);
+      expect(await page.evaluate<boolean>('/\\p{Extended_Pictographic}/u.test(document.body.innerText)')).toBe(false);
+
+      // An error at the bottom of the page (a malformed patch, refused before any request), then a success.
+      await card.getByLabel('JSON patch for script').fill('{"type": ');
+      const reject = card.getByRole('button', { name: 'Reject' });
+      await reject.scrollIntoViewIfNeeded();
+      const top = async () => (await reject.boundingBox())!.y + (await page.evaluate<number>('window.scrollY'));
+      const before = await top();
+      await reject.click();
+      const message = page.locator('#flash', { hasText: 'The patch is not valid JSON' });
+      await message.waitFor();
+      expect(await message.evaluate((el) => el.getBoundingClientRect().top >= 0)).toBe(true);
+      expect(await coveredControls(page)).toEqual([]);
+      // The message took no room from the page: the button is where it was.
+      expect(Math.abs((await top()) - before)).toBeLessThan(1);
+      await card.getByLabel('JSON patch for script').fill('');
+      await card.getByRole('button', { name: 'Approve' }).click();
+      await page.locator('#flash', { hasText: /approved/i }).waitFor();
+      expect(await coveredControls(page)).toEqual([]);
+    },
+  );
+
   it('renders the OpenAPI page at /docs under the CSP, from local assets, its description escaped', async () => {
     open = await openConsole(browser, t.baseUrl);
     const { page } = open;
@@ -342,3 +386,18 @@ describeInBrowser('the console in Chromium', () => {
     await waitForStatus(t, job.id, ['completed']);
   });
 });
+
+/** The visible controls (and the live badge) the message box overlaps: none, at any width. */
+function coveredControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const flash = document.querySelector('#flash') as HTMLElement;
+    const box = flash.getBoundingClientRect();
+    const controls = document.querySelectorAll('button, a, input, textarea, select, #feed-mode, .badge');
+    return [...controls].flatMap((control) => {
+      const rect = control.getBoundingClientRect();
+      const visible = rect.width > 0 && rect.height > 0;
+      const overlaps = rect.left < box.right && rect.right > box.left && rect.top < box.bottom && rect.bottom > box.top;
+      return visible && overlaps ? [control.outerHTML.slice(0, 80)] : [];
+    });
+  });
+}

@@ -76,6 +76,8 @@ function flash(text, kind = 'info') {
   element.textContent = text;
   element.dataset.kind = kind;
   element.hidden = false;
+  // An error must be read: brought into view if the page is scrolled away from it (a success shows in place).
+  if (kind === 'error') element.scrollIntoView({ block: 'nearest' });
   clearTimeout(flashTimer);
   flashTimer = setTimeout(() => (element.hidden = true), kind === 'error' ? 8000 : 4000);
 }

@@ -1,33 +1,12 @@
 // What the console draws: the job list, a job's header, its nine stage cards, artifacts and events.
 import { bytes, clock, dateTime, h } from './dom.js';
+import { eventIcon } from './icons.js';
 
 /** The nine stages, in order: a job has one gate per stage, listed in stage order (docs/API.md, "Jobs"). */
 const stagesOf = (job) => job.gates.map((gate) => gate.stage);
 const TERMINAL = ['completed', 'failed', 'canceled'];
 
 export const isTerminal = (job) => TERMINAL.includes(job.status);
-
-/** The same icons as jobctl's watch. */
-const ICONS = {
-  job_created: '✚',
-  job_started: '▶',
-  stage_started: '→',
-  stage_log: '·',
-  artifact_created: '◆',
-  stage_completed: '✓',
-  stage_failed: '✗',
-  gate_pause: '⏸',
-  gate_approved: '👍',
-  gate_rejected: '👎',
-  gate_auto_approved: '⏱',
-  patch_applied: '✎',
-  patch_applied_direct: '✎',
-  job_resumed: '↻',
-  job_completed: '★',
-  job_failed: '✗',
-  job_canceled: '■',
-  job_deleted: '×',
-};
 
 const MODE_LABELS = {
   connecting: 'Connecting…',
@@ -190,7 +169,7 @@ export function eventRow(event) {
     'li',
     { class: `event type-${event.type}`, dataset: { id: event.id, type: event.type } },
     h('time', { datetime: event.ts }, clock(event.ts)),
-    h('span', { class: 'icon', 'aria-hidden': 'true' }, ICONS[event.type] ?? '·'),
+    h('span', { class: 'icon', 'aria-hidden': 'true' }, eventIcon(event.type)),
     h('span', { class: 'type' }, event.type),
     h('span', { class: 'where' }, event.stage ?? ''),
     h('span', { class: 'message' }, event.message),
