@@ -61,6 +61,22 @@ describe('loadConfig', () => {
     expect(loadConfig({ path, env: {}, cwd: dir }).config.pipeline.command_env).toEqual({ MY_VAR: 'x' });
   });
 
+  it('comments every key of conf/operator.yaml (on its line, the line above, or its mapping for stage maps)', () => {
+    const lines = readFileSync(resolve(__dirname, '../../conf/operator.yaml'), 'utf8').split('\n');
+    const uncommented = lines.flatMap((line, index) => {
+      const leaf = /^(\s*)([a-z_]+):\s*\S/.exec(line);
+      if (!leaf || line.includes('#')) return [];
+      if (lines[index - 1]?.trim().startsWith('#')) return [];
+      const indent = leaf[1].length;
+      const parent = lines
+        .slice(0, index)
+        .reverse()
+        .find((above) => /^\s*[a-z_]+:/.test(above) && above.search(/\S/) < indent);
+      return parent?.includes('#') ? [] : [line.trim()];
+    });
+    expect(uncommented).toEqual([]);
+  });
+
   it('ships conf/operator.yaml with every key of the built-in defaults, and the same values', () => {
     const text = readFileSync(resolve(__dirname, '../../conf/operator.yaml'), 'utf8');
     expect(parse(text)).toEqual(defaultConfigObject());
