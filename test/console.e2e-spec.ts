@@ -388,16 +388,21 @@ describeInBrowser('the console in Chromium', () => {
 });
 
 /** The visible controls (and the live badge) the message box overlaps: none, at any width. */
-function coveredControls(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const flash = document.querySelector('#flash') as HTMLElement;
-    const box = flash.getBoundingClientRect();
-    const controls = document.querySelectorAll('button, a, input, textarea, select, #feed-mode, .badge');
-    return [...controls].flatMap((control) => {
-      const rect = control.getBoundingClientRect();
-      const visible = rect.width > 0 && rect.height > 0;
-      const overlaps = rect.left < box.right && rect.right > box.left && rect.top < box.bottom && rect.bottom > box.top;
-      return visible && overlaps ? [control.outerHTML.slice(0, 80)] : [];
-    });
-  });
+async function coveredControls(page: Page): Promise<string[]> {
+  const box = (await page.locator('#flash').boundingBox())!;
+  const controls = page.locator('button, a, input, textarea, select, #feed-mode, .badge');
+  return controls.evaluateAll(
+    (elements, flash) =>
+      elements.flatMap((control) => {
+        const rect = control.getBoundingClientRect();
+        const visible = rect.width > 0 && rect.height > 0;
+        const overlaps =
+          rect.left < flash.x + flash.width &&
+          rect.right > flash.x &&
+          rect.top < flash.y + flash.height &&
+          rect.bottom > flash.y;
+        return visible && overlaps ? [control.outerHTML.slice(0, 80)] : [];
+      }),
+    box,
+  );
 }
