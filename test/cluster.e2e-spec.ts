@@ -186,13 +186,15 @@ describeWithEngines(['postgres', 'nats'], 'cluster mode: three instances on Post
     const polled = instances.map(() => [] as JobEvent[]);
     const pollers = instances.map(async (instance, index) => {
       let since = 0;
-      // Keep paging until the writers are done and a page comes back empty.
+      // Keep paging until a page asked for after the writers were done comes back empty (one asked
+      // before may have been answered just before the last commits).
       for (;;) {
+        const wasWriting = isWriting;
         const { status, body } = await call(instance, 'GET', `/api/v1/events?since=${since}&limit=200`);
         if (status !== 200) throw new Error(`poll on ${instance.name}: ${status}`);
         polled[index].push(...(body.events as JobEvent[]));
         if (body.events.length > 0) since = body.next_since;
-        else if (!isWriting) return;
+        else if (!wasWriting) return;
       }
     });
     const perInstance = 6;
