@@ -1,5 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import { join } from 'node:path';
 import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -12,13 +12,14 @@ import { StartupError } from './common/startup-error';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { jsonBody } from './common/json-body';
 import { serveOpenApi } from './common/openapi';
-import { requestLog } from './common/request-log';
+import { requestLine, requestLog } from './common/request-log';
 import { LoadedConfig } from './config/config.loader';
 import { urlPasswords } from './config/urls';
+import { PollFastPath } from './events/poll-fast-path';
 import { negotiateEventStream } from './events/stream-negotiation';
 import { httpMetrics } from './metrics/http-metrics';
 import { MetricsService } from './metrics/metrics.service';
-import { applyHttpHardening } from './security/http-hardening';
+import { apiSecurityHeaders, applyHttpHardening } from './security/http-hardening';
 import { openStore } from './store/open-store';
 import { Store } from './store/store.port';
 
@@ -69,8 +70,10 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
     await closeEngines(engines);
     throw error;
   }
-  app.use(httpMetrics(app.get(MetricsService)));
-  if (logger.isEnabled('debug')) app.use(requestLog());
+  const metrics = app.get(MetricsService);
+  app.use(httpMetrics(metrics));
+  const logRequest = logger.isEnabled('debug') ? requestLine() : undefined;
+  if (logRequest) app.use(requestLog(logRequest));
   applyHttpHardening(app, config);
   app.use(negotiateEventStream);
   app.use(jsonBody(BODY_LIMIT, config.server.request_timeout_s * 1000));
@@ -96,6 +99,20 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
   server.requestTimeout = config.server.request_timeout_s * 1000;
   server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
   serveOpenApi(app);
+  // Polls with a valid token and query skip Express and Nest's pipeline (events/poll-fast-path.ts).
+  const fastPath = app.get(PollFastPath);
+  if (fastPath.applies) {
+    const [routed] = server.listeners('request') as RequestListener[];
+    server.removeListener('request', routed);
+    server.on(
+      'request',
+      fastPath.listener(routed, {
+        securityHeaders: apiSecurityHeaders(config),
+        countAnswer: (route, status) => metrics.httpRequest(route, status),
+        logRequest,
+      }),
+    );
+  }
   return app;
 }
 
