@@ -150,7 +150,9 @@ describe('the polling fast path (events/poll-fast-path.ts)', () => {
 
 describe('the polling fast path with rate limits on', () => {
   it('is not installed: every poll counts against the limit in the guard', async () => {
-    const t = await bootTestApp({ security: { rate_limiting: { enabled: true, api_requests_per_minute: 2, burst_size: 0 } } });
+    const t = await bootTestApp({
+      security: { rate_limiting: { enabled: true, api_requests_per_minute: 2, burst_size: 0 } },
+    });
     try {
       const server = t.app.getHttpServer() as http.Server;
       expect(server.listeners('request')).toEqual([t.app.getHttpAdapter().getInstance()]);
