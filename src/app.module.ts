@@ -1,4 +1,5 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, ValueProvider } from '@nestjs/common';
+import { AppLogger } from './common/app-logger';
 import { ScheduleModule } from '@nestjs/schedule';
 import { InstanceLock } from './common/instance-lock';
 import { LoadedConfig } from './config/config.loader';
@@ -27,13 +28,16 @@ export interface Engines {
 
 @Module({})
 export class AppModule {
-  static register(loaded: LoadedConfig, engines: Engines): DynamicModule {
+  /** `logger`: the console logger the app is created with, for the sinks that batch their lines. */
+  static register(loaded: LoadedConfig, engines: Engines, logger: AppLogger): DynamicModule {
     const { lock, store, bus } = engines;
+    const providers: ValueProvider[] = [{ provide: AppLogger, useValue: logger }];
+    if (lock) providers.push({ provide: InstanceLock, useValue: lock });
     return {
       module: AppModule,
       global: true,
-      providers: lock ? [{ provide: InstanceLock, useValue: lock }] : [],
-      exports: lock ? [InstanceLock] : [],
+      providers,
+      exports: providers.map((provider) => provider.provide),
       imports: [
         ConfigModule.forRoot(loaded),
         ScheduleModule.forRoot(),

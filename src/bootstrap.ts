@@ -60,7 +60,7 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
   const engines = await openEngines(config);
   let app: NestExpressApplication;
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule.register(loaded, engines), {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.register(loaded, engines, logger), {
       logger,
       bodyParser: false,
       // Streams are ended before the server closes; keep-alive sockets left open must not hold the exit.

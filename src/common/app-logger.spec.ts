@@ -80,6 +80,30 @@ describe('AppLogger', () => {
     expect(JSON.parse(lines[0])).toMatchObject({ message: 'token ***', nested: { value: '***' } });
   });
 
+  it('writes the lines a batch logs at once, in their order, also when the batch throws', () => {
+    const { logger, lines } = capture('info');
+    logger.batch(() => {
+      logger.log('one', 'events');
+      logger.batch(() => logger.warn('two', 'events'));
+      logger.debug('below the level', 'events');
+      expect(lines).toEqual([]);
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0].split('\n')).toEqual([
+      expect.stringMatching(/ \[events\] INFO: one$/),
+      expect.stringMatching(/ \[events\] WARNING: two$/),
+    ]);
+    expect(() =>
+      logger.batch(() => {
+        logger.log('three', 'events');
+        throw new Error('sink failed');
+      }),
+    ).toThrow('sink failed');
+    expect(lines[1]).toMatch(/ \[events\] INFO: three$/);
+    logger.log('four', 'events');
+    expect(lines).toHaveLength(3);
+  });
+
   it('honours the level', () => {
     const { logger, lines } = capture('warning');
     logger.log('no', 'events');

@@ -43,6 +43,8 @@ function maskEncodedTokenKey(pair: string, key: string): string {
 export class AppLogger implements LoggerService {
   private readonly minRank: number;
   private readonly secrets: string[];
+  /** Lines held back while batch() runs. */
+  private held: string[] | null = null;
 
   constructor(
     level: LogLevel,
@@ -54,6 +56,18 @@ export class AppLogger implements LoggerService {
     this.secrets = secrets.filter((secret) => secret.length > 0);
   }
 
+  /** Runs `print`, then writes the lines it logged at once: one write for many lines, in their order. */
+  batch(print: () => void): void {
+    if (this.held !== null) return print();
+    const held: string[] = (this.held = []);
+    try {
+      print();
+    } finally {
+      this.held = null;
+      if (held.length > 0) this.sink(held.join('\n'));
+    }
+  }
+
   isEnabled(level: LogLevel): boolean {
     return LEVEL_RANK[level] >= this.minRank;
   }
@@ -62,14 +76,19 @@ export class AppLogger implements LoggerService {
     if (!this.isEnabled(level)) return;
     const time = new Date().toISOString();
     if (this.format === 'text') {
-      this.sink(`${time} [${tag}] ${LEVEL_LABEL[level]}: ${this.redact(message)}`);
+      this.emit(`${time} [${tag}] ${LEVEL_LABEL[level]}: ${this.redact(message)}`);
       return;
     }
     // Redacted value by value, before serializing: a secret's JSON-escaped form could hide it.
     const redactedFields = JSON.parse(JSON.stringify(fields), (_key, value: unknown) =>
       typeof value === 'string' ? this.redact(value) : value,
     ) as Record<string, unknown>;
-    this.sink(JSON.stringify({ ...redactedFields, time, level, context: tag, message: this.redact(message) }));
+    this.emit(JSON.stringify({ ...redactedFields, time, level, context: tag, message: this.redact(message) }));
+  }
+
+  private emit(line: string): void {
+    if (this.held !== null) this.held.push(line);
+    else this.sink(line);
   }
 
   redact(text: string): string {

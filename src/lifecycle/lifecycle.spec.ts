@@ -37,7 +37,9 @@ describe('the lifecycle on a real store', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lifecycle-'));
     store = new SqliteStore(join(dir, 'jobs.db'));
-    store.onCommit((commit: Commit) => types.push(...commit.events.map(({ event }) => event.type)));
+    store.onCommit((batch: readonly Commit[]) =>
+      batch.forEach((commit) => types.push(...commit.events.map(({ event }) => event.type))),
+    );
     types = [];
     const { config } = loadConfig({ path: join(dir, 'none.yaml'), env: {}, cwd: dir });
     jobs = new JobLifecycle(store, config);

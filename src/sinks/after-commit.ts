@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { EventBus } from '../bus/bus.port';
-import { LogRecord } from '../common/app-logger';
-import { JobEvent } from '../domain/events';
+import { AppLogger, LogRecord } from '../common/app-logger';
+import { JobEvent, PublishedEvent } from '../domain/events';
 import { MetricsService } from '../metrics/metrics.service';
 import { Commit, Store } from '../store/store.port';
 import { consoleLevel, formatConsoleLine } from './console-line';
@@ -17,16 +17,17 @@ import { StateFiles } from './state-files';
 const STATELESS = new Set(['stage_log', 'artifact_created', 'job_deleted']);
 
 /**
- * Every effect of an event, in one list, run for each committed unit of work in commit (= id)
- * order, and only after commit: an event that is not stored is never filed, printed or published.
+ * Every effect of an event, in one list, run for each committed transaction (a batch of units of
+ * work) in commit (= id) order, and only after commit: an event that is not stored is never filed,
+ * printed or published. Each sink takes the whole batch, so a burst costs one write per file.
  *
- *   1. events.jsonl line            JsonlWriter (caught up from the store when behind)
- *   2. `[events]` console line      formatConsoleLine, at the event's level
+ *   1. events.jsonl lines           JsonlWriter, one write per job (caught up from the store when behind)
+ *   2. `[events]` console lines     formatConsoleLine, at the event's level, one write for the batch
  *   3. metrics                      MetricsService (events by type, gate decisions)
- *   4. gates/<stage>.json           DecisionFiles, for each gate the unit decided
- *   5. state.json                   StateFiles, for each job whose state changed
+ *   4. gates/<stage>.json           DecisionFiles, for each gate a unit decided
+ *   5. state.json                   StateFiles, once for each job whose state changed
  *   6. runs/<id>/ removed           RunDirs, for each job deleted (`job_deleted`)
- *   7. the bus                      EventBus.publish; its subscribers are the SSE streams
+ *   7. the bus                      EventBus.publish, unit by unit; its subscribers are the SSE streams
  *                                   (src/events/sse) and the orchestrator's queue wake-up and cancel
  *
  * A sink that throws is logged and skipped; the ones after it still run.
@@ -34,30 +35,38 @@ const STATELESS = new Set(['stage_log', 'artifact_created', 'job_deleted']);
 @Injectable()
 export class AfterCommit implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('events');
-  private readonly sinks: { name: string; deliver: (commit: Commit) => void }[] = [
-    { name: 'events.jsonl', deliver: ({ events }) => events.forEach((published) => this.jsonl.append(published)) },
-    { name: 'console line', deliver: ({ events }) => events.forEach(({ event }) => this.printConsoleLine(event)) },
-    { name: 'metrics', deliver: (commit) => this.metrics.committed(commit) },
-    {
-      name: 'gate decision file',
-      deliver: ({ decidedGates }) => decidedGates.forEach(({ jobId, gate }) => this.decisions.write(jobId, gate)),
-    },
-    {
-      name: 'state.json',
-      deliver: ({ events }) => {
-        const changed = new Set(
-          events.filter(({ event }) => !STATELESS.has(event.type)).map(({ event }) => event.job_id),
-        );
-        for (const jobId of changed) void this.states.refresh(jobId);
+  private readonly sinks: { name: string; deliver: (commits: readonly Commit[], events: PublishedEvent[]) => void }[] =
+    [
+      { name: 'events.jsonl', deliver: (_commits, events) => this.jsonl.appendAll(events) },
+      {
+        name: 'console line',
+        deliver: (_commits, events) =>
+          this.console.batch(() => events.forEach(({ event }) => this.printConsoleLine(event))),
       },
-    },
-    {
-      name: 'run dir',
-      deliver: ({ events }) =>
-        events.forEach(({ event }) => event.type === 'job_deleted' && this.runDirs.remove(event.job_id)),
-    },
-    { name: 'bus', deliver: ({ events }) => this.bus.publish(events) },
-  ];
+      { name: 'metrics', deliver: (commits) => commits.forEach((commit) => this.metrics.committed(commit)) },
+      {
+        name: 'gate decision file',
+        deliver: (commits) =>
+          commits.forEach(({ decidedGates }) =>
+            decidedGates.forEach(({ jobId, gate }) => this.decisions.write(jobId, gate)),
+          ),
+      },
+      {
+        name: 'state.json',
+        deliver: (_commits, events) => {
+          const changed = new Set(
+            events.filter(({ event }) => !STATELESS.has(event.type)).map(({ event }) => event.job_id),
+          );
+          for (const jobId of changed) void this.states.refresh(jobId);
+        },
+      },
+      {
+        name: 'run dir',
+        deliver: (_commits, events) =>
+          events.forEach(({ event }) => event.type === 'job_deleted' && this.runDirs.remove(event.job_id)),
+      },
+      { name: 'bus', deliver: (commits) => commits.forEach(({ events }) => this.bus.publish(events)) },
+    ];
 
   constructor(
     private readonly store: Store,
@@ -67,19 +76,21 @@ export class AfterCommit implements OnModuleInit, OnApplicationShutdown {
     private readonly states: StateFiles,
     private readonly runDirs: RunDirs,
     private readonly bus: EventBus,
+    private readonly console: AppLogger,
   ) {}
 
   /** Before anything emits: every events.jsonl behind the store (a failed append, a crash) is caught up. */
   async onModuleInit(): Promise<void> {
-    this.store.onCommit((commit) => this.deliver(commit));
+    this.store.onCommit((commits) => this.deliver(commits));
     await this.jsonl.catchUpAll();
   }
 
-  deliver(commit: Commit): void {
-    if (commit.events.length === 0 && commit.decidedGates.length === 0) return;
+  deliver(commits: readonly Commit[]): void {
+    const events = commits.flatMap((commit) => commit.events);
+    if (events.length === 0 && commits.every((commit) => commit.decidedGates.length === 0)) return;
     for (const sink of this.sinks) {
       try {
-        sink.deliver(commit);
+        sink.deliver(commits, events);
       } catch (error) {
         this.logger.error(`The ${sink.name} sink failed: ${error instanceof Error ? error.message : String(error)}`);
       }

@@ -51,23 +51,41 @@ export class JsonlWriter implements OnApplicationShutdown {
     this.isShared = config.storage.engine !== 'sqlite';
   }
 
-  /** Never throws: the store is the truth, and a line that could not be written is caught up later. */
-  append({ event, json }: PublishedEvent): void {
-    const jobId = event.job_id;
-    // The job is gone, its run dir with it (RunDirs): nothing to write, and nothing to keep open.
-    if (event.type === 'job_deleted') return;
+  /**
+   * Appends a batch's events, in id order, with one write per job. Never throws: the store is the
+   * truth, and lines that could not be written are caught up later.
+   */
+  appendAll(events: readonly PublishedEvent[]): void {
+    const byJob = new Map<string, PublishedEvent[]>();
+    for (const published of events) {
+      // The job is gone, its run dir with it (RunDirs): nothing to write, and nothing to keep open.
+      if (published.event.type === 'job_deleted') continue;
+      const jobId = published.event.job_id;
+      const lines = byJob.get(jobId);
+      if (lines) lines.push(published);
+      else byJob.set(jobId, [published]);
+    }
+    for (const [jobId, lines] of byJob) this.appendLines(jobId, lines);
+  }
+
+  private appendLines(jobId: string, lines: PublishedEvent[]): void {
     // A job's first event starts its file: there is nothing before it to catch up.
-    if (!this.isShared && event.type === 'job_created' && !this.checked.has(jobId) && !this.behind.has(jobId)) {
+    if (
+      !this.isShared &&
+      lines[0].event.type === 'job_created' &&
+      !this.checked.has(jobId) &&
+      !this.behind.has(jobId)
+    ) {
       if (!existsSync(this.paths.eventsFile(jobId))) this.checked.add(jobId);
     }
     if (this.isShared || this.behind.has(jobId) || !this.checked.has(jobId)) {
       // Shared: the lines of several events, and of other instances', are routine in one catch-up.
-      void this.catchUp(jobId, this.isShared ? Number.POSITIVE_INFINITY : 1);
+      void this.catchUp(jobId, this.isShared ? Number.POSITIVE_INFINITY : lines.length);
       return;
     }
     try {
-      writeAll(this.handle(jobId), json + '\n');
-      if (FINAL_EVENTS.has(event.type)) this.close(jobId);
+      writeAll(this.handle(jobId), lines.map(({ json }) => json + '\n').join(''));
+      if (lines.some(({ event }) => FINAL_EVENTS.has(event.type))) this.close(jobId);
     } catch (error) {
       this.markBehind(jobId, error);
     }

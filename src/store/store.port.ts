@@ -86,8 +86,12 @@ export interface Commit {
   decidedGates: { jobId: string; gate: GateRecord }[];
 }
 
-/** Called once per committed unit of work, in commit order (= id order), before the next one starts. */
-export type CommitListener = (commit: Commit) => void;
+/**
+ * Called once per committed transaction with its units of work, in commit order (= id order), before
+ * the next transaction starts and before any of the units' callers hears back. One call for the
+ * batch lets a sink write a batch's lines in one system call per file.
+ */
+export type CommitListener = (commits: readonly Commit[]) => void;
 
 export interface DueGate {
   jobId: string;

@@ -31,17 +31,16 @@ export function enqueue<T>(
 }
 
 /**
- * After the commit: the listener hears of each unit in commit (= id) order, then the unit's promise
- * settles, so a caller never sees its answer before its events were handed on. A listener that
- * throws is logged; the units still resolve.
+ * After the commit: the listener hears of the batch's units in commit (= id) order, then their
+ * promises settle, so a caller never sees its answer before its events were handed on. A listener
+ * that throws is logged; the units still resolve.
  */
 export function announce(committed: readonly CommittedUnit[], listener: CommitListener, logger: Logger): void {
-  for (const { unit, result, commit } of committed) {
-    try {
-      listener(commit);
-    } catch (error) {
-      logger.error(`After-commit listener failed: ${error instanceof Error ? error.stack : String(error)}`);
-    }
-    unit.resolve(result);
+  if (committed.length === 0) return;
+  try {
+    listener(committed.map(({ commit }) => commit));
+  } catch (error) {
+    logger.error(`After-commit listener failed: ${error instanceof Error ? error.stack : String(error)}`);
   }
+  for (const { unit, result } of committed) unit.resolve(result);
 }

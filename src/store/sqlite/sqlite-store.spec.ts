@@ -26,7 +26,7 @@ describe('SqliteStore on a real file', () => {
     dir = mkdtempSync(join(tmpdir(), 'store-'));
     store = new SqliteStore(join(dir, 'jobs.db'));
     commits = [];
-    store.onCommit((commit) => commits.push(commit));
+    store.onCommit((batch) => commits.push(...batch));
   });
   afterEach(async () => {
     await store.close();
