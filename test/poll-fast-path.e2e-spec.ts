@@ -148,19 +148,39 @@ describe('the polling fast path (events/poll-fast-path.ts)', () => {
   });
 });
 
-describe('the polling fast path with rate limits on', () => {
-  it('is not installed: every poll counts against the limit in the guard', async () => {
+describe('the polling fast path with rate limits or CORS on', () => {
+  const routedOnly = (t: TestApp) =>
+    expect((t.app.getHttpServer() as http.Server).listeners('request')).toEqual([t.app.getHttpAdapter().getInstance()]);
+
+  it('is not installed with rate limits: every poll counts against the limit in the guard', async () => {
     const t = await bootTestApp({
       security: { rate_limiting: { enabled: true, api_requests_per_minute: 2, burst_size: 0 } },
     });
     try {
-      const server = t.app.getHttpServer() as http.Server;
-      expect(server.listeners('request')).toEqual([t.app.getHttpAdapter().getInstance()]);
+      routedOnly(t);
       const job = await t.createJob({ slug: 'limited' });
       const answer = await get(t.baseUrl, `/api/v1/jobs/${job.id}/events`, t.auth);
       expect(answer.status).toBe(200);
       expect(answer.headers['ratelimit']).toBe('"requests";r=0;t=60');
       expect((await get(t.baseUrl, `/api/v1/jobs/${job.id}/events`, t.auth)).status).toBe(429);
+    } finally {
+      await t.close();
+      removeDir(t.dir);
+    }
+  });
+
+  it("is not installed with CORS: a poll carries the CORS middleware's headers", async () => {
+    const t = await bootTestApp({ security: { cors: { enabled: true, allow_origins: ['https://console.example'] } } });
+    try {
+      routedOnly(t);
+      const job = await t.createJob({ slug: 'cors' });
+      const plain = await get(t.baseUrl, `/api/v1/jobs/${job.id}/events`, t.auth);
+      expect(plain.headers.vary).toContain('Origin');
+      const cross = await get(t.baseUrl, `/api/v1/jobs/${job.id}/events`, {
+        ...t.auth,
+        Origin: 'https://console.example',
+      });
+      expect(cross.headers['access-control-allow-origin']).toBe('https://console.example');
     } finally {
       await t.close();
       removeDir(t.dir);

@@ -34,7 +34,7 @@ export interface FastPathHttp {
  * EventStreamsService.poll as the controller, with the same headers and body. Anything else — another
  * route or method, a body, `Accept: text/event-stream`, a missing or wrong token, a query or job the
  * service refuses, a store error — goes on to Express untouched, whose answer (the error JSON with
- * `detail`) is then the only one. Not installed when rate limits are on: they count in the guard.
+ * `detail`) is then the only one. Not installed with rate limits or CORS on (see `applies`).
  */
 @Injectable()
 export class PollFastPath {
@@ -44,9 +44,13 @@ export class PollFastPath {
     private readonly config: OperatorConfig,
   ) {}
 
-  /** Whether this config lets polls skip the pipeline (the routed path does what the fast one leaves out). */
+  /**
+   * Whether this config lets polls skip the pipeline: not with rate limits (they count in the guard)
+   * nor with CORS (its middleware adds `Vary: Origin` and the allow headers to answers).
+   */
   get applies(): boolean {
-    return !this.config.security.rate_limiting.enabled;
+    const { rate_limiting: limits, cors } = this.config.security;
+    return !limits.enabled && !cors.enabled;
   }
 
   /** A request listener answering the polls it may, and handing every other request to `routed` (the Express app). */
@@ -80,7 +84,6 @@ export class PollFastPath {
     const { headers } = request;
     if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) return null;
     if (headers.accept?.includes('text/event-stream')) return null;
-    if (this.config.security.cors.enabled && headers.origin !== undefined) return null;
     const given = bearerToken(headers.authorization);
     if (given === null || !tokensMatch(given, this.token.value)) return null;
     const [, jobId, alias, queryText] = route;
