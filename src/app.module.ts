@@ -1,6 +1,6 @@
 import { DynamicModule, Module, ValueProvider } from '@nestjs/common';
-import { AppLogger } from './common/app-logger';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AppLogger } from './common/app-logger';
 import { InstanceLock } from './common/instance-lock';
 import { LoadedConfig } from './config/config.loader';
 import { BusModule } from './bus/bus.module';
