@@ -20,6 +20,7 @@ import { negotiateEventStream } from './events/stream-negotiation';
 import { httpMetrics } from './metrics/http-metrics';
 import { MetricsService } from './metrics/metrics.service';
 import { apiSecurityHeaders, applyHttpHardening } from './security/http-hardening';
+import { RateLimits } from './security/rate-limits';
 import { openStore } from './store/open-store';
 import { Store } from './store/store.port';
 
@@ -101,6 +102,7 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
   serveOpenApi(app);
   // Polls with a valid token and query skip Express and Nest's pipeline (events/poll-fast-path.ts).
   const fastPath = app.get(PollFastPath);
+  const rateLimits = app.get(RateLimits);
   if (fastPath.applies) {
     const [routed] = server.listeners('request') as RequestListener[];
     server.removeListener('request', routed);
@@ -110,6 +112,7 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
         securityHeaders: apiSecurityHeaders(config),
         countAnswer: (route, status) => metrics.httpRequest(route, status),
         logRequest,
+        rateLimits: rateLimits.isOn ? rateLimits : undefined,
       }),
     );
   }

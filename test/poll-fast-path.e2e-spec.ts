@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { OperatorConfig } from '../src/config/operator-config';
 import { PollFastPath } from '../src/events/poll-fast-path';
 import { apiSecurityHeaders } from '../src/security/http-hardening';
+import { RateLimits } from '../src/security/rate-limits';
 import { TestApp, bootTestApp, removeDir } from './helpers/app';
 import { waitForGate } from './helpers/jobs';
 
@@ -36,11 +37,20 @@ const PER_ANSWER = ['date'];
 
 function comparable({ status, headers, body }: Answer) {
   const kept = Object.fromEntries(Object.entries(headers).filter(([name]) => !PER_ANSWER.includes(name)));
+  // What is left of the client's limit goes down by one from one answer to the next.
+  if (typeof kept.ratelimit === 'string') kept.ratelimit = kept.ratelimit.replace(/;r=\d+;t=\d+/, ';r=-;t=-');
   // The page's own `timestamp` is the time of the answer.
   return { status, headers: kept, body: { ...JSON.parse(body), timestamp: '-' } };
 }
 
-describe('the polling fast path (events/poll-fast-path.ts)', () => {
+const LIMITS_OFF = { enabled: false };
+/** High enough that the tests below never reach it: each answer still counts and carries RateLimit. */
+const LIMITS_ON = { enabled: true, api_requests_per_minute: 1000, job_creation_per_minute: 10 };
+
+describe.each([
+  ['rate limits off', LIMITS_OFF],
+  ['rate limits on', LIMITS_ON],
+])('the polling fast path (events/poll-fast-path.ts), %s', (_name, limits) => {
   let t: TestApp;
   let jobId: string;
   /** The app's Express handler alone: every request routed through Nest. */
@@ -50,7 +60,7 @@ describe('the polling fast path (events/poll-fast-path.ts)', () => {
   let handedOn: string[];
 
   beforeAll(async () => {
-    t = await bootTestApp({ pipeline: { simulate: { stage_seconds: 0.01 } } });
+    t = await bootTestApp({ pipeline: { simulate: { stage_seconds: 0.01 } }, security: { rate_limiting: limits } });
     jobId = (await t.createJob({ slug: 'fast' })).id;
     await waitForGate(t, jobId, 'script');
     const express = t.app.getHttpAdapter().getInstance() as RequestListener;
@@ -61,7 +71,11 @@ describe('the polling fast path (events/poll-fast-path.ts)', () => {
           handedOn.push(`${request.method} ${request.url}`);
           express(request, response);
         },
-        { securityHeaders: apiSecurityHeaders(t.app.get(OperatorConfig)), countAnswer: () => undefined },
+        {
+          securityHeaders: apiSecurityHeaders(t.app.get(OperatorConfig)),
+          countAnswer: () => undefined,
+          rateLimits: limits.enabled ? t.app.get(RateLimits) : undefined,
+        },
       ),
     );
   });
@@ -148,21 +162,28 @@ describe('the polling fast path (events/poll-fast-path.ts)', () => {
   });
 });
 
-describe('the polling fast path with rate limits or CORS on', () => {
-  const routedOnly = (t: TestApp) =>
-    expect((t.app.getHttpServer() as http.Server).listeners('request')).toEqual([t.app.getHttpAdapter().getInstance()]);
-
-  it('is not installed with rate limits: every poll counts against the limit in the guard', async () => {
+describe('the polling fast path with small rate limits, or CORS on', () => {
+  it('counts a poll against the limit in one count with the routed requests; the guard refuses the one over it', async () => {
     const t = await bootTestApp({
-      security: { rate_limiting: { enabled: true, api_requests_per_minute: 2, burst_size: 0 } },
+      security: { rate_limiting: { enabled: true, api_requests_per_minute: 3, burst_size: 0 } },
     });
     try {
-      routedOnly(t);
+      const express = t.app.getHttpAdapter().getInstance();
+      expect((t.app.getHttpServer() as http.Server).listeners('request')).not.toContain(express);
       const job = await t.createJob({ slug: 'limited' });
-      const answer = await get(t.baseUrl, `/api/v1/jobs/${job.id}/events`, t.auth);
-      expect(answer.status).toBe(200);
-      expect(answer.headers['ratelimit']).toBe('"requests";r=0;t=60');
-      expect((await get(t.baseUrl, `/api/v1/jobs/${job.id}/events`, t.auth)).status).toBe(429);
+      const poll = `/api/v1/jobs/${job.id}/events`;
+      const first = await get(t.baseUrl, poll, t.auth);
+      expect(first.status).toBe(200);
+      expect(first.headers['ratelimit-policy']).toBe('"requests";q=3;w=60');
+      expect(first.headers['ratelimit']).toMatch(/^"requests";r=1;t=\d+$/);
+      const routed = await get(t.baseUrl, `/api/v1/jobs/${job.id}`, t.auth);
+      expect(routed.headers['ratelimit']).toMatch(/^"requests";r=0;t=\d+$/);
+      const refused = await get(t.baseUrl, poll, t.auth);
+      expect(refused.status).toBe(429);
+      expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+      expect(JSON.parse(refused.body).detail).toMatch(/^Rate limit exceeded: at most 3 requests a minute/);
+      // A client behind the same address, with no token: the same count, so refused too.
+      expect((await get(t.baseUrl, poll, {})).status).toBe(429);
     } finally {
       await t.close();
       removeDir(t.dir);
@@ -172,7 +193,9 @@ describe('the polling fast path with rate limits or CORS on', () => {
   it("is not installed with CORS: a poll carries the CORS middleware's headers", async () => {
     const t = await bootTestApp({ security: { cors: { enabled: true, allow_origins: ['https://console.example'] } } });
     try {
-      routedOnly(t);
+      expect((t.app.getHttpServer() as http.Server).listeners('request')).toEqual([
+        t.app.getHttpAdapter().getInstance(),
+      ]);
       const job = await t.createJob({ slug: 'cors' });
       const plain = await get(t.baseUrl, `/api/v1/jobs/${job.id}/events`, t.auth);
       expect(plain.headers.vary).toContain('Origin');

@@ -5,6 +5,7 @@ import { isJobId } from '../common/job-id.pipe';
 import { RequestLine } from '../common/request-log';
 import { AdminToken } from '../config/config.module';
 import { OperatorConfig } from '../config/operator-config';
+import { RateLimits } from '../security/rate-limits';
 import { bearerToken, tokensMatch } from '../security/token';
 import { EventStreamsService } from './event-streams.service';
 
@@ -25,6 +26,8 @@ export interface FastPathHttp {
   countAnswer: (route: string, status: number) => void;
   /** The debug request line (common/request-log.ts), when it is on. */
   logRequest?: RequestLine;
+  /** The per-client limits, when they are on: a poll counts as the guard would count it. */
+  rateLimits?: RateLimits;
 }
 
 /**
@@ -33,8 +36,9 @@ export interface FastPathHttp {
  * poll with a valid token and query does not need. Such a poll is answered here, from the same
  * EventStreamsService.poll as the controller, with the same headers and body. Anything else — another
  * route or method, a body, `Accept: text/event-stream`, a missing or wrong token, a query or job the
- * service refuses, a store error — goes on to Express untouched, whose answer (the error JSON with
- * `detail`) is then the only one. Not installed with rate limits or CORS on (see `applies`).
+ * service refuses, a store error, a client over its rate limit — goes on to Express untouched, whose
+ * answer (the error JSON with `detail`) is then the only one. A poll answered here counts against the
+ * client's rate limit in the guard's own count (security/rate-limits.ts). Not installed with CORS on.
  */
 @Injectable()
 export class PollFastPath {
@@ -44,30 +48,33 @@ export class PollFastPath {
     private readonly config: OperatorConfig,
   ) {}
 
-  /**
-   * Whether this config lets polls skip the pipeline: not with rate limits (they count in the guard)
-   * nor with CORS (its middleware adds `Vary: Origin` and the allow headers to answers).
-   */
+  /** Whether this config lets polls skip the pipeline: not with CORS (its middleware adds `Vary: Origin` and the allow headers). */
   get applies(): boolean {
-    const { rate_limiting: limits, cors } = this.config.security;
-    return !limits.enabled && !cors.enabled;
+    return !this.config.security.cors.enabled;
   }
 
   /** A request listener answering the polls it may, and handing every other request to `routed` (the Express app). */
   listener(routed: RequestListener, http: FastPathHttp): RequestListener {
     const fixed = { 'Content-Type': 'application/json; charset=utf-8', ...http.securityHeaders };
-    const { countAnswer, logRequest } = http;
+    const { countAnswer, logRequest, rateLimits } = http;
     return (request: IncomingMessage, response: ServerResponse) => {
       const route = this.match(request);
       if (route === null) return routed(request, response);
+      const client = rateLimits?.clientOf(request) ?? '';
+      // The guard answers a client over its limit (429, Retry-After); nothing is counted here.
+      if (rateLimits?.isFull(client)) return routed(request, response);
       const started = logRequest ? process.hrtime.bigint() : 0n;
       this.streams.poll(route.query, route.jobId).then(
         (body) => {
+          const limit = rateLimits?.takeRequest(client);
+          // Its window filled while the page was read: the guard answers it.
+          if (limit === null) return routed(request, response);
           response.once('finish', () => {
             countAnswer(route.label, 200);
             logRequest?.('GET', request.url as string, 200, started);
           });
-          response.writeHead(200, { ...fixed, 'Content-Length': Buffer.byteLength(body) });
+          const limitFields = limit ? { 'RateLimit-Policy': limit.policy, RateLimit: limit.state } : {};
+          response.writeHead(200, { ...fixed, ...limitFields, 'Content-Length': Buffer.byteLength(body) });
           response.end(body);
         },
         // The routed path answers it again, with its status and detail.

@@ -1,14 +1,12 @@
 import { ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { ThrottlerException, ThrottlerGuard, ThrottlerLimitDetail, ThrottlerRequest } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
+import { rateLimitFields } from './rate-limits';
 
 export const JOB_CREATION = 'security:jobCreation';
 
 /** Marks the route whose calls count against `job_creation_per_minute`. */
 export const CountsAsJobCreation = () => SetMetadata(JOB_CREATION, true);
-
-/** The policy names of the RateLimit fields: what a client reads in `RateLimit-Policy`. */
-const POLICY: Record<string, string> = { default: 'requests', jobs: 'jobs' };
 
 /**
  * @nestjs/throttler's counting, answered with the IETF RateLimit header fields
@@ -24,12 +22,9 @@ export class RateLimitGuard extends ThrottlerGuard {
     const name = throttler.name ?? 'default';
     const key = generateKey(context, await getTracker(req, context), name);
     const record = await this.storageService.increment(key, ttl, limit, blockDuration, name);
-    const policy = `"${POLICY[name] ?? name}"`;
-    const windowS = Math.round(ttl / 1000);
-    appendHeader(res, 'RateLimit-Policy', `${policy};q=${limit};w=${windowS}`);
-    const remaining = record.isBlocked ? 0 : Math.max(0, limit - record.totalHits);
-    const resetS = Math.max(1, record.isBlocked ? record.timeToBlockExpire : record.timeToExpire);
-    appendHeader(res, 'RateLimit', `${policy};r=${remaining};t=${resetS}`);
+    const fields = rateLimitFields(name, limit, ttl, record);
+    appendHeader(res, 'RateLimit-Policy', fields.policy);
+    appendHeader(res, 'RateLimit', fields.state);
     if (record.isBlocked) {
       await this.throwThrottlingException(context, { ...record, limit, ttl, key, tracker: '' });
     }

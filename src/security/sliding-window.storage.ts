@@ -1,7 +1,7 @@
 import { ThrottlerStorage } from '@nestjs/throttler';
 
 /** The record ThrottlerStorage.increment resolves to, named from the package's public interface. */
-type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+export type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /** Stale keys are swept once the map holds this many clients. */
 const SWEEP_AT = 10_000;
@@ -16,6 +16,11 @@ export class SlidingWindowStorage implements ThrottlerStorage {
   constructor(private readonly now: () => number = Date.now) {}
 
   async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+    return this.hit(key, ttl, limit);
+  }
+
+  /** increment() without the promise, for a caller that counts outside the guard (the polling fast path). */
+  hit(key: string, ttl: number, limit: number): ThrottlerStorageRecord {
     const now = this.now();
     if (this.hits.size >= SWEEP_AT) this.sweep(now, ttl);
     const recent = (this.hits.get(key) ?? []).filter((at) => at > now - ttl);
@@ -29,6 +34,12 @@ export class SlidingWindowStorage implements ThrottlerStorage {
       isBlocked,
       timeToBlockExpire: isBlocked ? secondsUntilRoom : 0,
     };
+  }
+
+  /** Whether a request now would be refused (nothing is recorded). */
+  isFull(key: string, ttl: number, limit: number): boolean {
+    const now = this.now();
+    return (this.hits.get(key) ?? []).filter((at) => at > now - ttl).length >= limit;
   }
 
   private sweep(now: number, ttl: number): void {
