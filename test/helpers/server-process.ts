@@ -30,6 +30,9 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
+/** How many fresh ports startServer tries: a port found free can be taken by another test before the child binds it. */
+const PORT_TRIES = 3;
+
 /**
  * Runs the built service (`npm run build` output, as `npm start` runs it) as a child process on a
  * config file, for tests that kill it for real.
@@ -42,22 +45,29 @@ export async function startServer(
   main = MAIN,
 ): Promise<ServerProcess> {
   if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first (npm test does)`);
-  const port = await freePort();
-  const { child, output, exited } = spawnServer(configPath, token, cwd, port, env, main);
-  const baseUrl = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`server exited early:\n${output()}`);
-      try {
-        return (await fetch(`${baseUrl}/healthz`)).ok;
-      } catch {
-        return false;
-      }
-    },
-    15000,
-    'the server to answer /healthz',
-  );
-  return { child, baseUrl, output, exited };
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const { child, output, exited } = spawnServer(configPath, token, cwd, port, env, main);
+    const baseUrl = `http://127.0.0.1:${port}`;
+    try {
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`server exited early:\n${output()}`);
+          try {
+            return (await fetch(`${baseUrl}/healthz`)).ok;
+          } catch {
+            return false;
+          }
+        },
+        15000,
+        'the server to answer /healthz',
+      );
+      return { child, baseUrl, output, exited };
+    } catch (error) {
+      if (attempt < PORT_TRIES && output().includes('is in use by another process')) continue;
+      throw error;
+    }
+  }
 }
 
 /** Runs the built service expecting it to refuse to start: resolves with its exit code and everything it printed. */
