@@ -17,6 +17,7 @@ export interface RateLimitFields {
   state: string;
 }
 
+/** The fields of one limit as a request left it (`record`, the storage's count after the request). */
 export function rateLimitFields(
   name: string,
   limit: number,
@@ -33,7 +34,7 @@ export function rateLimitFields(
 }
 
 /**
- * The per-client limits of `security.rate_limiting` (docs/API.md, "Rate limits"): one count, kept
+ * The per-client limits of `security.rate_limiting` (docs/OPERATIONS.md, "Rate limits"): one count, kept
  * by the guard (security/rate-limit.guard.ts, through @nestjs/throttler) and by the polling fast
  * path (events/poll-fast-path.ts) alike, with one notion of the client (security/client-address.ts).
  */
