@@ -134,6 +134,20 @@ describe('SqliteStore on a real file', () => {
     expect(await store.eventsAfter({ jobId: id(20) }, 0, 5000)).toHaveLength(3000);
   });
 
+  it('finds the newest retention mark of all jobs by an index seek, not a scan of the jobs table', async () => {
+    const check = new BetterSqlite3(join(dir, 'jobs.db'), { readonly: true });
+    try {
+      const plan = check
+        .prepare('EXPLAIN QUERY PLAN SELECT COALESCE(MAX(events_pruned_through), 0) AS id FROM jobs')
+        .all() as { detail: string }[];
+      expect(plan.map((step) => step.detail)).toEqual([
+        expect.stringContaining('USING COVERING INDEX idx_jobs_events_pruned_through'),
+      ]);
+    } finally {
+      check.close();
+    }
+  });
+
   it('claims queued jobs oldest first, skipping the ones named, and tracks their leases', async () => {
     for (const n of [6, 7, 8]) await store.unitOfWork((tx) => tx.insertJob(newJob(id(n)), []));
     const now = new Date().toISOString();
