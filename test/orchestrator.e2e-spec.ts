@@ -31,6 +31,10 @@ describe('the orchestrator with the default gates', () => {
     expect(await decide(t, job.id, 'reject', { stage: 'storyboard', notes: 'too short', patch })).toEqual({
       message: 'Gate storyboard rejected successfully',
     });
+    // A decision is answered once state.json shows it (written off the event loop, docs/ARCHITECTURE.md).
+    const afterReject = JSON.parse(readFileSync(join(t.runsDir, job.id, 'state.json'), 'utf8'));
+    expect(afterReject.status).toBe('paused');
+    expect(afterReject.gates.find((gate: any) => gate.stage === 'storyboard')).toMatchObject({ approved: false });
     await waitForStatus(t, job.id, ['paused']);
     const resumed = await t.http().post(`/api/v1/jobs/${job.id}/resume`).set(t.auth).send({}).expect(200);
     expect(resumed.body).toEqual({ message: 'Job resumed successfully', patches_applied: 1 });

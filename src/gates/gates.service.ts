@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Injectable } from '@nestjs/common';
 import { RunPaths } from '../config/run-paths';
 import { InvalidInputError, NotFoundError } from '../domain/errors';
+import { JobFiles } from '../domain/job-files.port';
 import { Stage } from '../domain/stages';
 import { AppliedPatch, GateLifecycle, decisionOf } from '../lifecycle/gate-lifecycle.service';
 import { DEFAULT_OPERATOR, JobsService } from '../jobs/jobs.service';
@@ -13,7 +14,10 @@ export interface ResumeResult {
   patches_applied: number;
 }
 
-/** The gate routes (docs/API.md, "Gates"): requests checked and handed to the lifecycle, views read back. */
+/**
+ * The gate routes (docs/API.md, "Gates"): requests checked and handed to the lifecycle, views read
+ * back. A decision is answered once the job's state.json shows it.
+ */
 @Injectable()
 export class GatesService {
   constructor(
@@ -21,6 +25,7 @@ export class GatesService {
     private readonly patches: PatchService,
     private readonly jobs: JobsService,
     private readonly paths: RunPaths,
+    private readonly files: JobFiles,
   ) {}
 
   async approve(jobId: string, body: GateDecisionDto): Promise<{ message: string }> {
@@ -30,6 +35,7 @@ export class GatesService {
     const stage = await this.gateStage(jobId, body.stage);
     const request = { operator: body.operator ?? DEFAULT_OPERATOR, notes: body.notes ?? null, patch: body.patch };
     await this.lifecycle.approve(jobId, stage, request, this.patches.applierFor(jobId));
+    await this.files.written(jobId);
     return { message: `Gate ${stage} approved successfully` };
   }
 
@@ -44,11 +50,13 @@ export class GatesService {
       notes: body.notes ?? null,
       patch,
     });
+    await this.files.written(jobId);
     return { message: `Gate ${stage} rejected successfully` };
   }
 
   async resume(jobId: string, operator = DEFAULT_OPERATOR): Promise<ResumeResult> {
     const applied = await this.lifecycle.resume(jobId, operator, this.patches.applierFor(jobId));
+    await this.files.written(jobId);
     return { message: 'Job resumed successfully', patches_applied: applied };
   }
 
@@ -61,6 +69,7 @@ export class GatesService {
   ): Promise<{ stage: Stage; applied: AppliedPatch }> {
     const stage = await this.gateStage(jobId, rawStage);
     const applied = await this.lifecycle.applyDirect(jobId, stage, operator, rawPatch, this.patches.applierFor(jobId));
+    await this.files.written(jobId);
     return { stage, applied };
   }
 

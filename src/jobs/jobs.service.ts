@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { writeJsonAtomic } from '../common/atomic-write';
-import { RunPaths } from '../config/run-paths';
 import { JobNotFound } from '../domain/errors';
+import { JobFiles } from '../domain/job-files.port';
 import { JobLifecycle } from '../lifecycle/job-lifecycle.service';
 import { Store } from '../store/store.port';
 import { CreateJobDto } from './dto/create-job.dto';
@@ -16,16 +15,19 @@ export class JobsService {
   constructor(
     private readonly store: Store,
     private readonly lifecycle: JobLifecycle,
-    private readonly paths: RunPaths,
+    private readonly files: JobFiles,
   ) {}
 
-  /** Creates the run dir and brief, then the job, its gates and `job_created` in one unit of work. */
+  /**
+   * Creates the run dir and brief, then the job, its gates and `job_created` in one unit of work;
+   * answers once state.json is written (as every action that changes a job, docs/API.md).
+   */
   async create(dto: CreateJobDto): Promise<JobView> {
     const id = randomUUID();
     const now = new Date().toISOString();
     const operator = dto.operator ?? DEFAULT_OPERATOR;
     const brief = compileBrief(dto);
-    writeJsonAtomic(this.paths.briefFile(id), brief);
+    await this.files.create(id, brief);
     const cfg = {
       brief,
       render: objectOr(brief.render),
@@ -35,7 +37,10 @@ export class JobsService {
       ...(dto.meta ? { meta: dto.meta } : {}),
     };
     await this.lifecycle.create({ id, slug: dto.slug, intent: dto.intent, cfg, operator });
-    return this.get(id);
+    // The job as created: the orchestrator may claim it while the file is written.
+    const view = await this.get(id);
+    await this.files.written(id);
+    return view;
   }
 
   async list(query: ListJobsQuery): Promise<JobView[]> {
@@ -51,6 +56,7 @@ export class JobsService {
 
   async cancel(id: string, operator = DEFAULT_OPERATOR): Promise<{ message: string }> {
     await this.lifecycle.cancel(id, operator);
+    await this.files.written(id);
     return { message: 'Job canceled successfully' };
   }
 

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { describeArtifact } from '../common/artifact-record';
 import { OperatorConfig } from '../config/operator-config';
@@ -35,7 +36,7 @@ export class StageLoop {
     let stage: Stage | null = job.stage;
     try {
       // Once per run, not per stage: a command writes its files into ARTIFACTS_DIR.
-      mkdirSync(this.paths.artifactsDir(job.jobId), { recursive: true });
+      await mkdir(this.paths.artifactsDir(job.jobId), { recursive: true });
       while (stage !== null) {
         const result = await this.runStage(job, stage, signal);
         const done: Stage = stage;

@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, open, openSync, readSync, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { OperatorConfig } from '../config/operator-config';
 import { RunPaths } from '../config/run-paths';
@@ -49,6 +50,29 @@ export class JsonlWriter implements OnApplicationShutdown {
     config: OperatorConfig,
   ) {
     this.isShared = config.storage.engine !== 'sqlite';
+  }
+
+  /**
+   * Creates a new job's empty events.jsonl off the event loop, before its first event commits, and
+   * keeps it open: `job_created` is then an append like any other (creating a file can cost a
+   * millisecond on the event loop, docs/PERFORMANCE.md). A file that exists already is left to the
+   * usual first-line catch-up.
+   */
+  async start(jobId: string): Promise<void> {
+    let fd: number;
+    try {
+      fd = await openAsync(this.paths.eventsFile(jobId), 'ax');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+      throw error;
+    }
+    if (this.isShared || this.handles.has(jobId)) {
+      // Shared: every line goes through a catch-up under the file lock; the file is all it needs.
+      closeSync(fd);
+      return;
+    }
+    this.keep(jobId, fd);
+    this.checked.add(jobId);
   }
 
   /**
@@ -197,9 +221,13 @@ export class JsonlWriter implements OnApplicationShutdown {
     }
     const path = this.paths.eventsFile(jobId);
     const fd = inDir(path, () => openSync(path, 'a'));
+    this.keep(jobId, fd);
+    return fd;
+  }
+
+  private keep(jobId: string, fd: number): void {
     this.handles.set(jobId, fd);
     if (this.handles.size > MAX_OPEN_FILES) this.close(this.handles.keys().next().value as string);
-    return fd;
   }
 
   private markBehind(jobId: string, error: unknown): void {
@@ -213,6 +241,8 @@ export class JsonlWriter implements OnApplicationShutdown {
     this.behind.add(jobId);
   }
 }
+
+const openAsync = promisify(open);
 
 function writeAll(fd: number, text: string): void {
   const buffer = Buffer.from(text, 'utf8');

@@ -1,12 +1,18 @@
 import { rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { Injectable, Logger } from '@nestjs/common';
+import { writeJsonAtomicAsync } from '../common/atomic-write';
 import { RunPaths } from '../config/run-paths';
+import { JobFiles } from '../domain/job-files.port';
 import { JsonlWriter } from './jsonl-writer';
 import { StateFiles } from './state-files';
 
-/** Removes a deleted job's runs/<id>/ after its deletion committed, once no writer of it is still busy. */
+/**
+ * A job's runs/<id>/: made with its brief and an empty events.jsonl before the job's first commit,
+ * off the event loop; removed after its deletion committed, once no writer of it is still busy.
+ */
 @Injectable()
-export class RunDirs {
+export class RunDirs implements JobFiles {
   private readonly logger = new Logger('jobs');
   private readonly removing = new Set<Promise<void>>();
 
@@ -15,6 +21,16 @@ export class RunDirs {
     private readonly jsonl: JsonlWriter,
     private readonly states: StateFiles,
   ) {}
+
+  /** runs/<id>/ with compiled_brief.json and an empty events.jsonl, for a job about to be created. */
+  async create(jobId: string, brief: Record<string, unknown>): Promise<void> {
+    await mkdir(this.paths.jobDir(jobId), { recursive: true });
+    await Promise.all([writeJsonAtomicAsync(this.paths.briefFile(jobId), brief, false), this.jsonl.start(jobId)]);
+  }
+
+  written(jobId: string): Promise<void> {
+    return this.states.written(jobId);
+  }
 
   remove(jobId: string): void {
     const done = this.removeWhenIdle(jobId).finally(() => this.removing.delete(done));

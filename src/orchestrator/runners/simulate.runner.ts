@@ -1,5 +1,6 @@
-import { writeFileAtomic } from '../../common/atomic-write';
-import { join, relative } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { writeFileAtomicAsync } from '../../common/atomic-write';
 import { Stage } from '../../domain/stages';
 import { StageAborted, StageContext, StageResult, StageRunner } from './stage-runner';
 
@@ -61,7 +62,11 @@ function stageFiles(stage: Stage, context: StageContext): Files {
   }
 }
 
-/** pipeline.runner = simulate: each stage takes `stageSeconds` (abortable) and writes its artifact files. */
+/**
+ * pipeline.runner = simulate: each stage takes `stageSeconds` (abortable) and writes its artifact
+ * files, off the event loop. The artifacts dir is the stage loop's: a stage stopped meanwhile (a
+ * canceled job may be deleted at once) writes nothing more, and a removed dir is not made again.
+ */
 export class SimulateRunner implements StageRunner {
   constructor(private readonly stageSeconds: number) {}
 
@@ -71,7 +76,10 @@ export class SimulateRunner implements StageRunner {
     const artifacts: string[] = [];
     for (const [name, content] of Object.entries(stageFiles(context.stage, context))) {
       const path = join(context.artifactsDir, name);
-      writeFileAtomic(path, content);
+      if (context.signal.aborted) throw new StageAborted(String(context.signal.reason));
+      // A subdirectory of the artifacts dir, never the dir itself (`recursive` would make it again).
+      if (dirname(path) !== context.artifactsDir) await mkdir(dirname(path)).catch(ignoreExisting);
+      await writeFileAtomicAsync(path, content, false);
       artifacts.push(relative(context.runDir, path));
     }
     return { artifacts, result: { simulated: true, seconds: this.stageSeconds } };
@@ -91,4 +99,8 @@ export class SimulateRunner implements StageRunner {
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+function ignoreExisting(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EEXIST') throw error;
 }
