@@ -258,3 +258,28 @@ describeOnDisk('a full disk', () => {
     }
   });
 });
+
+describe('a runs dir that cannot take a new job', () => {
+  it('refuses the job with a JSON error, stores nothing, and takes jobs again once it can', async () => {
+    const t = await bootTestApp({ gates: NO_GATES });
+    try {
+      // The runs dir replaced by a file: a new job's directory cannot be made (ENOTDIR).
+      rmSync(t.runsDir, { recursive: true, force: true });
+      closeSync(openSync(t.runsDir, 'w'));
+      const refused = await t.http().post('/api/v1/jobs').set(t.auth).send({ slug: 'no-dir', intent: 'x' });
+      expect({ status: refused.status, detail: refused.body.detail, retry: refused.headers['retry-after'] }).toEqual({
+        status: 503,
+        detail: 'The runs dir cannot take a new job right now (ENOTDIR)',
+        retry: '30',
+      });
+      expect((await t.http().get('/api/v1/jobs').set(t.auth).expect(200)).body).toEqual([]);
+      rmSync(t.runsDir);
+      mkdirSync(t.runsDir);
+      const job = await t.createJob({ slug: 'dir-back' });
+      await waitForStatus(t, job.id, ['completed']);
+    } finally {
+      await t.close();
+      removeDir(t.dir);
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { Injectable, Logger } from '@nestjs/common';
 import { writeJsonAtomicAsync } from '../common/atomic-write';
 import { RunPaths } from '../config/run-paths';
+import { StoreUnavailable } from '../domain/errors';
 import { JobFiles } from '../domain/job-files.port';
 import { JsonlWriter } from './jsonl-writer';
 import { StateFiles } from './state-files';
@@ -22,10 +23,29 @@ export class RunDirs implements JobFiles {
     private readonly states: StateFiles,
   ) {}
 
-  /** runs/<id>/ with compiled_brief.json and an empty events.jsonl, for a job about to be created. */
+  /**
+   * runs/<id>/ with compiled_brief.json and an empty events.jsonl, for a job about to be created. A
+   * runs dir that cannot take them refuses the job: 503 (507 for a full disk), nothing stored.
+   */
   async create(jobId: string, brief: Record<string, unknown>): Promise<void> {
-    await mkdir(this.paths.jobDir(jobId), { recursive: true });
-    await Promise.all([writeJsonAtomicAsync(this.paths.briefFile(jobId), brief, false), this.jsonl.start(jobId)]);
+    try {
+      await mkdir(this.paths.jobDir(jobId), { recursive: true });
+      const files = await Promise.allSettled([
+        writeJsonAtomicAsync(this.paths.briefFile(jobId), brief, false),
+        this.jsonl.start(jobId),
+      ]);
+      const failed = files.find((file) => file.status === 'rejected');
+      if (failed) {
+        // The job will not be created: its events.jsonl is not kept open.
+        await this.jsonl.forget(jobId);
+        throw failed.reason;
+      }
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC') throw error;
+      this.logger.error(`Job ${jobId} | not created: its run dir could not be made (${code ?? String(error)})`);
+      throw new StoreUnavailable(`The runs dir cannot take a new job right now (${code ?? 'error'})`, 30);
+    }
   }
 
   written(jobId: string): Promise<void> {
