@@ -107,6 +107,7 @@ describe('the event pipeline: database, events.jsonl, console, bus', () => {
 
   it('keeps an event whose events.jsonl append failed, publishes it, and files it in order on the next event', async () => {
     const job = await t.createJob({ slug: 'broken-disk' });
+    await waitForStatus(t, job.id, ['needs_approval']);
     const path = join(t.runsDir, job.id, 'events.jsonl');
     const writer = t.app.get(JsonlWriter);
     const published: number[] = [];
@@ -129,6 +130,7 @@ describe('the event pipeline: database, events.jsonl, console, bus', () => {
 
   it('publishes and files nothing when storing the event fails', async () => {
     const job = await t.createJob({ slug: 'rollback' });
+    await waitForStatus(t, job.id, ['needs_approval']);
     const published: number[] = [];
     const subscription = t.app.get(EventBus).subscribe(0, { next: ({ event }) => published.push(event.id) });
     const before = t.jsonl(job.id);
