@@ -148,6 +148,23 @@ describe('SqliteStore on a real file', () => {
     }
   });
 
+  it('finds the oldest queued job by an index seek, not by sorting the queue', async () => {
+    const check = new BetterSqlite3(join(dir, 'jobs.db'), { readonly: true });
+    try {
+      const plan = check
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT id FROM jobs WHERE status = 'queued' AND id NOT IN (SELECT value FROM json_each('[]'))
+           ORDER BY seq ASC LIMIT 1`,
+        )
+        .all() as { detail: string }[];
+      const steps = plan.map((step) => step.detail);
+      expect(steps).toContainEqual(expect.stringContaining('USING INDEX idx_jobs_status_seq (status=?)'));
+      expect(steps).not.toContainEqual(expect.stringContaining('TEMP B-TREE'));
+    } finally {
+      check.close();
+    }
+  });
+
   it('claims queued jobs oldest first, skipping the ones named, and tracks their leases', async () => {
     for (const n of [6, 7, 8]) await store.unitOfWork((tx) => tx.insertJob(newJob(id(n)), []));
     const now = new Date().toISOString();
