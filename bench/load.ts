@@ -11,6 +11,9 @@ export interface LoadResult {
   failures: number;
 }
 
+/** The server under load: the bench's app, or a bare server of the limits run (bench/limits.ts). */
+export type LoadTarget = Pick<BenchApp, 'baseUrl' | 'token'>;
+
 export interface LoadOptions {
   method?: 'GET' | 'POST';
   body?: unknown;
@@ -26,7 +29,7 @@ const AUTOCANNON = join(dirname(require.resolve('autocannon/package.json')), 'au
  * Request rate from autocannon in a process of its own (the load generator must not share the
  * server's event loop, nor its core's time slices with it more than the OS does).
  */
-export async function measureLoad(bench: BenchApp, path: string, options: LoadOptions): Promise<LoadResult> {
+export async function measureLoad(bench: LoadTarget, path: string, options: LoadOptions): Promise<LoadResult> {
   if (options.warmUpSeconds > 0) await runAutocannon(bench, path, { ...options, seconds: options.warmUpSeconds });
   return runAutocannon(bench, path, options);
 }
@@ -38,7 +41,7 @@ interface AutocannonJson {
   errors: number;
 }
 
-function runAutocannon(bench: BenchApp, path: string, options: LoadOptions): Promise<LoadResult> {
+function runAutocannon(bench: LoadTarget, path: string, options: LoadOptions): Promise<LoadResult> {
   const args = [
     AUTOCANNON,
     '--json',
