@@ -83,19 +83,23 @@ export class JobLifecycle {
     });
   }
 
-  /** A file the running stage wrote: its row and `artifact_created`. */
-  recordArtifact(jobId: string, artifact: ArtifactRecord): Promise<void> {
-    return this.store.unitOfWork(async (tx) => {
-      const command = await JobCommand.begin(tx, jobId, 'record_artifact', artifact.created_at);
-      await tx.upsertArtifact(jobId, artifact);
-      await command.append(StageEvents.artifactCreated(jobId, artifact.stage, artifact.kind, artifact.path));
-    });
-  }
-
-  /** The stage is done: the job pauses at its gate, completes, or starts the next stage. */
-  completeStage(jobId: string, stage: Stage, result: Record<string, unknown>): Promise<StageOutcome> {
+  /**
+   * The stage is done, in one unit of work: each file it wrote gets its row and `artifact_created`,
+   * then the job pauses at its gate, completes, or starts the next stage.
+   */
+  completeStage(
+    jobId: string,
+    stage: Stage,
+    result: Record<string, unknown>,
+    artifacts: readonly ArtifactRecord[] = [],
+  ): Promise<StageOutcome> {
     const now = new Date();
     return this.store.unitOfWork(async (tx) => {
+      for (const artifact of artifacts) {
+        const command = await JobCommand.begin(tx, jobId, 'record_artifact', artifact.created_at);
+        await tx.upsertArtifact(jobId, artifact);
+        await command.append(StageEvents.artifactCreated(jobId, artifact.stage, artifact.kind, artifact.path));
+      }
       const gate = await tx.gate(jobId, stage);
       const next = nextStage(stage);
       const completed = StageEvents.completed(jobId, stage, result);

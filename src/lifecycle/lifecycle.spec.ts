@@ -78,6 +78,29 @@ describe('the lifecycle on a real store', () => {
     expect(await store.job(JOB)).toMatchObject({ status: 'needs_approval', stage: 'script' });
   });
 
+  it("records a stage's files and its completion in one commit, or neither when the job moved on", async () => {
+    const claimed = await jobs.claimNext('me', []);
+    const commits: string[][] = [];
+    store.onCommit((batch: readonly Commit[]) =>
+      batch.forEach((commit) => commits.push(commit.events.map(({ event }) => event.type))),
+    );
+    const files = ['a.md', 'b.json'].map((name) => ({
+      ...appliedPatch('outline').artifact,
+      path: `artifacts/${name}`,
+    }));
+    await jobs.completeStage(JOB, claimed!.stage, {}, files);
+    expect(commits).toEqual([['artifact_created', 'artifact_created', 'stage_completed', 'stage_started']]);
+    expect((await store.job(JOB))?.artifacts.map((artifact) => artifact.path)).toEqual([
+      'artifacts/a.md',
+      'artifacts/b.json',
+    ]);
+
+    await jobs.cancel(JOB, 'admin');
+    const late = [{ ...files[0], path: 'artifacts/late.md' }];
+    await expect(jobs.completeStage(JOB, 'script', {}, late)).rejects.toThrow(IllegalTransition);
+    expect((await store.job(JOB))?.artifacts).toHaveLength(2);
+  });
+
   it('moves a job approved at its gate to the queue at the next stage, and claims it with stage_started only', async () => {
     await runUntilStopped();
     await gates.approve(JOB, 'script', { operator: 'dana', notes: 'ok' }, noPatch);

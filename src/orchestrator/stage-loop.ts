@@ -7,6 +7,7 @@ import { RunPaths } from '../config/run-paths';
 import { ConflictError, StoreUnavailable } from '../domain/errors';
 import { Stage } from '../domain/stages';
 import { ClaimedJob, JobLifecycle, StageOutcome } from '../lifecycle/job-lifecycle.service';
+import { ArtifactRecord } from '../store/store.port';
 import { STAGE_RUNNER } from './runners/runner.provider';
 import { StageAborted, StageRunner } from './runners/stage-runner';
 import { StageLogWriter } from './stage-log';
@@ -38,11 +39,11 @@ export class StageLoop {
       // Once per run, not per stage: a command writes its files into ARTIFACTS_DIR.
       await mkdir(this.paths.artifactsDir(job.jobId), { recursive: true });
       while (stage !== null) {
-        const result = await this.runStage(job, stage, signal);
+        const { result, artifacts } = await this.runStage(job, stage, signal);
         const done: Stage = stage;
         // A store that is locked or full only delays the outcome: the job is never left running without its loop.
         const outcome: StageOutcome = await untilStored(
-          () => this.lifecycle.completeStage(job.jobId, done, result),
+          () => this.lifecycle.completeStage(job.jobId, done, result, artifacts),
           this.backoff,
           signal,
         );
@@ -53,8 +54,12 @@ export class StageLoop {
     }
   }
 
-  /** Runs the runner for one stage (already started) and records its artifacts; returns its result. */
-  private async runStage(job: ClaimedJob, stage: Stage, jobSignal: AbortSignal): Promise<Record<string, unknown>> {
+  /** Runs the runner for one stage (already started); returns its result and the files it wrote. */
+  private async runStage(
+    job: ClaimedJob,
+    stage: Stage,
+    jobSignal: AbortSignal,
+  ): Promise<{ result: Record<string, unknown>; artifacts: ArtifactRecord[] }> {
     const { jobId } = job;
     const timeoutMinutes = this.config.pipeline.stage_timeouts[stage];
     const stageSignal = timeoutMinutes
@@ -75,11 +80,8 @@ export class StageLoop {
       },
     });
     await logs.flushed();
-    for (const path of outcome.artifacts) {
-      const artifact = describeArtifact(this.paths.jobDir(jobId), stage, path);
-      await untilStored(() => this.lifecycle.recordArtifact(jobId, artifact), this.backoff, jobSignal);
-    }
-    return outcome.result;
+    const artifacts = outcome.artifacts.map((path) => describeArtifact(this.paths.jobDir(jobId), stage, path));
+    return { result: outcome.result, artifacts };
   }
 
   private async handleFailure(
