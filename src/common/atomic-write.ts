@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { onFileThread } from './file-thread';
 
 /**
  * Writes a temp file beside the target and renames it over: readers see the old or the new file,
@@ -24,20 +24,13 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 }
 
 /**
- * writeFileAtomic off the event loop: the calls run on libuv's thread pool, so a slow file system
- * (creating a file costs up to a millisecond on some, docs/PERFORMANCE.md) does not hold up requests
- * and streams. `makeDir: false` for a file whose directory must already exist: a directory removed
- * meanwhile (a deleted job's) is then an error, not made again.
+ * writeFileAtomic off the event loop, on the file thread (common/file-thread.ts), so a slow file
+ * system (creating a file costs up to a millisecond on some, docs/PERFORMANCE.md) does not hold up
+ * requests and streams. `makeDir: false` for a file whose directory must already exist: a directory
+ * removed meanwhile (a deleted job's) is then an error, not made again.
  */
 export async function writeFileAtomicAsync(path: string, content: string, makeDir = true): Promise<void> {
-  const temp = tempPathFor(path);
-  try {
-    await (makeDir ? inDirAsync(path, () => writeFile(temp, content)) : writeFile(temp, content));
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await onFileThread({ kind: 'writeAtomic', path, temp: tempPathFor(path), content, makeDir });
 }
 
 export function writeJsonAtomicAsync(path: string, value: unknown, makeDir = true): Promise<void> {
@@ -51,16 +44,6 @@ export function inDir<T>(path: string, write: () => T): T {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     mkdirSync(dirname(path), { recursive: true });
-    return write();
-  }
-}
-
-async function inDirAsync<T>(path: string, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await mkdir(dirname(path), { recursive: true });
     return write();
   }
 }

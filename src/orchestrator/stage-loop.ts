@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { describeArtifact } from '../common/artifact-record';
+import { makeDirOffLoop } from '../common/file-thread';
 import { OperatorConfig } from '../config/operator-config';
 import { RunPaths } from '../config/run-paths';
 import { ConflictError, StoreUnavailable } from '../domain/errors';
@@ -37,7 +37,7 @@ export class StageLoop {
     let stage: Stage | null = job.stage;
     try {
       // Once per run, not per stage: a command writes its files into ARTIFACTS_DIR.
-      await mkdir(this.paths.artifactsDir(job.jobId), { recursive: true });
+      await makeDirOffLoop(this.paths.artifactsDir(job.jobId));
       while (stage !== null) {
         const { result, artifacts } = await this.runStage(job, stage, signal);
         const done: Stage = stage;

@@ -1,9 +1,9 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, open, openSync, readSync, writeSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { OperatorConfig } from '../config/operator-config';
 import { RunPaths } from '../config/run-paths';
 import { inDir } from '../common/atomic-write';
+import { createFileOffLoop } from '../common/file-thread';
 import { withFileLock } from './file-lock';
 import { Store } from '../store/store.port';
 import { PublishedEvent } from '../domain/events';
@@ -59,19 +59,17 @@ export class JsonlWriter implements OnApplicationShutdown {
    * usual first-line catch-up.
    */
   async start(jobId: string): Promise<void> {
-    let fd: number;
+    const path = this.paths.eventsFile(jobId);
     try {
-      fd = await openAsync(this.paths.eventsFile(jobId), 'ax');
+      // The new inode is made on the file thread (common/file-thread.ts); opening it is then cheap.
+      await createFileOffLoop(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
       throw error;
     }
-    if (this.isShared || this.handles.has(jobId)) {
-      // Shared: every line goes through a catch-up under the file lock; the file is all it needs.
-      closeSync(fd);
-      return;
-    }
-    this.keep(jobId, fd);
+    // Shared: every line goes through a catch-up under the file lock; the file is all it needs.
+    if (this.isShared || this.handles.has(jobId)) return;
+    this.keep(jobId, openSync(path, 'a'));
     this.checked.add(jobId);
   }
 
@@ -241,8 +239,6 @@ export class JsonlWriter implements OnApplicationShutdown {
     this.behind.add(jobId);
   }
 }
-
-const openAsync = promisify(open);
 
 function writeAll(fd: number, text: string): void {
   const buffer = Buffer.from(text, 'utf8');

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { Injectable, Logger } from '@nestjs/common';
 import { writeJsonAtomicAsync } from '../common/atomic-write';
+import { makeDirOffLoop } from '../common/file-thread';
 import { RunPaths } from '../config/run-paths';
 import { StoreUnavailable } from '../domain/errors';
 import { JobFiles } from '../domain/job-files.port';
@@ -29,7 +29,7 @@ export class RunDirs implements JobFiles {
    */
   async create(jobId: string, brief: Record<string, unknown>): Promise<void> {
     try {
-      await mkdir(this.paths.jobDir(jobId), { recursive: true });
+      await makeDirOffLoop(this.paths.jobDir(jobId));
       const files = await Promise.allSettled([
         writeJsonAtomicAsync(this.paths.briefFile(jobId), brief, false),
         this.jsonl.start(jobId),

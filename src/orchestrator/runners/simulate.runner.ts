@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { writeFileAtomicAsync } from '../../common/atomic-write';
+import { makeDirOffLoop } from '../../common/file-thread';
 import { Stage } from '../../domain/stages';
 import { StageAborted, StageContext, StageResult, StageRunner } from './stage-runner';
 
@@ -78,7 +78,7 @@ export class SimulateRunner implements StageRunner {
       const path = join(context.artifactsDir, name);
       if (context.signal.aborted) throw new StageAborted(String(context.signal.reason));
       // A subdirectory of the artifacts dir, never the dir itself (`recursive` would make it again).
-      if (dirname(path) !== context.artifactsDir) await mkdir(dirname(path)).catch(ignoreExisting);
+      if (dirname(path) !== context.artifactsDir) await makeDirOffLoop(dirname(path), false).catch(ignoreExisting);
       await writeFileAtomicAsync(path, content, false);
       artifacts.push(relative(context.runDir, path));
     }
