@@ -113,8 +113,8 @@ export const NO_GATES = Object.fromEntries(
 
 /**
  * Jobs that stay quiet while the bench emits its own events: the command runner with no commands
- * finishes `outline` at once, its gate waits for a decision nobody makes, and the other jobs wait
- * in the queue (max_concurrent_jobs 1).
+ * finishes `outline` at once and its gate waits for a decision nobody makes. Jobs start one at a
+ * time (max_concurrent_jobs 1); a job waiting at its gate frees the slot for the next.
  */
 export const QUIET_JOBS = {
   pipeline: { runner: 'command', commands: {}, max_concurrent_jobs: 1 },

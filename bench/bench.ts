@@ -173,7 +173,7 @@ async function main(): Promise<void> {
       );
     }
 
-    // Last on this app: the jobs it creates fill the queue.
+    // Last on this app: the jobs it creates run to their gates one at a time, and the queue keeps the rest.
     const createLoad = await measureLoad(bench, '/api/v1/jobs', {
       ...LOAD,
       method: 'POST',
