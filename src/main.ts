@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
 import { StartupError } from './common/startup-error';
+import { openFilesLimit } from './common/open-files';
 import { ConfigError, loadConfig } from './config/config.loader';
-import { bindAddress, clusterSummary, securitySummary } from './security/startup-checks';
+import { bindAddress, clusterSummary, openFilesSummary, securitySummary } from './security/startup-checks';
 
 const SHUTDOWN_DEADLINE_MS = 4500;
 
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   const security = new Logger('security');
   const host = bindAddress(loaded.config.server);
   for (const line of securitySummary(loaded, host)) security[line.level](line.message);
+  for (const line of openFilesSummary(openFilesLimit())) new Logger('api')[line.level](line.message);
   // SIGTERM and Ctrl-C: stop accepting, end every stream with a `shutdown` frame, close the database,
   // exit 0 (Nest's own hooks would re-raise the signal, a signal death). Events are written
   // synchronously, so nothing emitted before the signal can be lost; a stuck close still exits in 5 s.

@@ -1,7 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { openFilesInUse, openFilesLimit } from '../common/open-files';
 import { JOB_STATUSES } from '../domain/stages';
 import { Commit, Store } from '../store/store.port';
+
+/** Open files checked at most this often: reading /proc/self/fd costs about 1 ms at 1,000 files. */
+const OPEN_FILES_CHECK_MS = 1000;
+/** Said once when the open files reach this share of the limit, and again when they are back under the second. */
+const OPEN_FILES_NEAR = 0.9;
+const OPEN_FILES_CLEAR = 0.8;
 
 const GATE_DECISIONS: Record<string, string> = {
   gate_approved: 'approved',
@@ -46,7 +53,28 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly logger = new Logger('api');
+  private readonly fileLimit = openFilesLimit();
+  private filesCheckedAt = 0;
+  private isNearFileLimit = false;
+
   constructor(store: Store) {
+    if (this.fileLimit !== null) {
+      // The names and meanings of prom-client's default process metrics, which dashboards know.
+      new Gauge({
+        name: 'process_open_fds',
+        help: 'Number of open file descriptors.',
+        registers: [this.registry],
+        collect() {
+          this.set(openFilesInUse() ?? 0);
+        },
+      });
+      new Gauge({
+        name: 'process_max_fds',
+        help: 'Maximum number of open file descriptors.',
+        registers: [this.registry],
+      }).set(this.fileLimit);
+    }
     new Gauge({
       name: 'jobevents_jobs',
       help: 'Jobs, by status',
@@ -72,10 +100,12 @@ export class MetricsService {
 
   streamOpened(): void {
     this.streamsOpen.inc();
+    this.checkOpenFiles();
   }
 
   streamClosed(): void {
     this.streamsOpen.dec();
+    this.checkOpenFiles();
   }
 
   httpRequest(route: string, status: number): void {
@@ -84,5 +114,28 @@ export class MetricsService {
 
   render(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /**
+   * Past its open-files limit the process cannot accept a connection: the kernel's accept fails and
+   * the client is reset, with nothing logged. So, as streams open and close (the connections that
+   * last), this says when the files in use near the limit, and when they are clear of it again.
+   */
+  private checkOpenFiles(): void {
+    const now = Date.now();
+    if (this.fileLimit === null || now - this.filesCheckedAt < OPEN_FILES_CHECK_MS) return;
+    this.filesCheckedAt = now;
+    const inUse = openFilesInUse();
+    if (inUse === null) return;
+    if (!this.isNearFileLimit && inUse >= this.fileLimit * OPEN_FILES_NEAR) {
+      this.isNearFileLimit = true;
+      this.logger.warn(
+        `${inUse} of at most ${this.fileLimit} open files in use: past the limit new connections are reset; ` +
+          `raise it (LimitNOFILE, ulimit -n; docs/OPERATIONS.md, "Open files")`,
+      );
+    } else if (this.isNearFileLimit && inUse < this.fileLimit * OPEN_FILES_CLEAR) {
+      this.isNearFileLimit = false;
+      this.logger.log(`${inUse} of at most ${this.fileLimit} open files in use: clear of the limit again`);
+    }
   }
 }

@@ -77,3 +77,23 @@ export function clusterSummary(config: OperatorConfig): SummaryLine[] {
   }
   return lines;
 }
+
+/** Below this many open files, start-up warns: a default of 1,024 caps streams and connections near 1,000. */
+const OPEN_FILES_ADVISED = 4096;
+/** What the service holds open besides connections: SQLite, kept events.jsonl handles (up to 128), logs. */
+const OPEN_FILES_OWN = 200;
+
+/** The `[api]` line about the open-files limit (none where it is unknown or unlimited). */
+export function openFilesSummary(limit: number | null): SummaryLine[] {
+  if (limit === null) return [];
+  if (limit >= OPEN_FILES_ADVISED) return [{ level: 'log', message: `At most ${limit} open files (ulimit -n)` }];
+  return [
+    {
+      level: 'warn',
+      message:
+        `At most ${limit} open files (ulimit -n): each SSE stream and HTTP connection holds one, so past about ` +
+        `${Math.max(limit - OPEN_FILES_OWN, 0)} at once new connections are reset; raise it to ${OPEN_FILES_ADVISED} or more ` +
+        `(LimitNOFILE, ulimit -n; docs/OPERATIONS.md, "Open files")`,
+    },
+  ];
+}

@@ -35,7 +35,8 @@ const PORT_TRIES = 3;
 
 /**
  * Runs the built service (`npm run build` output, as `npm start` runs it) as a child process on a
- * config file, for tests that kill it for real.
+ * config file, for tests that kill it for real. `launcher`: a command that runs node for it
+ * (`['prlimit', '--nofile=256']`).
  */
 export async function startServer(
   configPath: string,
@@ -43,11 +44,12 @@ export async function startServer(
   cwd: string,
   env: Record<string, string> = {},
   main = MAIN,
+  launcher: string[] = [],
 ): Promise<ServerProcess> {
   if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" first (npm test does)`);
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const { child, output, exited } = spawnServer(configPath, token, cwd, port, env, main);
+    const { child, output, exited } = spawnServer(configPath, token, cwd, port, env, main, launcher);
     const baseUrl = `http://127.0.0.1:${port}`;
     try {
       await waitFor(
@@ -96,9 +98,11 @@ function spawnServer(
   port: number,
   env: Record<string, string>,
   main = MAIN,
+  launcher: string[] = [],
 ) {
   let output = '';
-  const child = spawn(process.execPath, [main], {
+  const [command, ...args] = [...launcher, process.execPath, main];
+  const child = spawn(command, args, {
     cwd,
     env: { ...process.env, OPERATOR_CONFIG: configPath, ADMIN_TOKEN: token, PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
