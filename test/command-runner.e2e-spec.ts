@@ -27,7 +27,10 @@ describe('the command runner', () => {
         commands: {
           outline:
             'echo "outline for $JOB_SLUG ($STAGE)"; echo "warning" >&2; echo "# Outline" > "$ARTIFACTS_DIR/outline.md"',
-          research: 'if [ "$JOB_SLUG" = "fails" ]; then echo "no sources" >&2; exit 3; fi; echo ok',
+          research:
+            'if [ "$JOB_SLUG" = "fails" ]; then echo "no sources" >&2; exit 3; fi; ' +
+            // Sparse: 2.2 GB of zeros that take no disk space.
+            'if [ "$JOB_SLUG" = "big" ]; then truncate -s 2200000000 "$ARTIFACTS_DIR/take.mp4"; fi; echo ok',
           script: 'if [ "$JOB_SLUG" = "sleeps" ]; then echo $$ > "$RUN_DIR/pid"; sleep 30; fi; true',
           storyboard: 'sleep 30 & echo "left a child behind"',
           assemble: 'if [ "$JOB_SLUG" = "slow" ]; then sleep 30; fi; true',
@@ -84,6 +87,22 @@ describe('the command runner', () => {
     const artifact = events.find((e) => e.type === 'artifact_created');
     expect(artifact).toMatchObject({ stage: 'outline', payload: { stage: 'outline', path: 'artifacts/outline.md' } });
     expect(readFileSync(join(t.runsDir, job.id, 'artifacts', 'outline.md'), 'utf8')).toBe('# Outline\n');
+  });
+
+  it('records a file past 2 GiB with its size and checksum, hashed as a stream', async () => {
+    const job = await t.createJob({ slug: 'big' });
+    await waitForStatus(t, job.id, ['completed'], 30000);
+    const { body } = await t.http().get(`/api/v1/jobs/${job.id}`).set(t.auth).expect(200);
+    expect(body.artifacts).toContainEqual(
+      expect.objectContaining({
+        stage: 'research',
+        path: 'artifacts/take.mp4',
+        kind: 'video',
+        size_bytes: 2_200_000_000,
+        // sha256sum of 2,200,000,000 zero bytes.
+        checksum: '5a937555b4853ad95365d9b319cf96579dfd4264b20bffb6d3745bea02adf31d',
+      }),
+    );
   });
 
   it('fails a stage that outlives its stage_timeouts entry', async () => {

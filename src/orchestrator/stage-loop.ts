@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { describeArtifact } from '../common/artifact-record';
+import { describeStageArtifact } from '../common/artifact-record';
 import { makeDirOffLoop } from '../common/file-thread';
 import { OperatorConfig } from '../config/operator-config';
 import { RunPaths } from '../config/run-paths';
@@ -80,7 +80,9 @@ export class StageLoop {
       },
     });
     await logs.flushed();
-    const artifacts = outcome.artifacts.map((path) => describeArtifact(this.paths.jobDir(jobId), stage, path));
+    const artifacts: ArtifactRecord[] = [];
+    for (const path of outcome.artifacts)
+      artifacts.push(await describeStageArtifact(this.paths.jobDir(jobId), stage, path));
     return { result: outcome.result, artifacts };
   }
 
