@@ -29,8 +29,9 @@ export class RunDirs implements JobFiles {
    */
   async create(jobId: string, brief: Record<string, unknown>): Promise<void> {
     try {
-      await makeDirOffLoop(this.paths.jobDir(jobId));
+      // Asked for together, the three go to the file thread as one message and run in this order.
       const files = await Promise.allSettled([
+        makeDirOffLoop(this.paths.jobDir(jobId)),
         writeJsonAtomicAsync(this.paths.briefFile(jobId), brief, false),
         this.jsonl.start(jobId),
       ]);
