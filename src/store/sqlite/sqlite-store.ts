@@ -1,6 +1,7 @@
 import { EventFilter, JobEvent, SerializedEvent } from '../../domain/events';
 import { ACTIVE_STATUSES, JobStatus, TERMINAL_STATUSES } from '../../domain/stages';
 import { CommitListener, DueGate, JobAggregate, Store, StoreTx } from '../store.port';
+import { CheckpointThread } from './checkpoint-thread';
 import { ExclusiveConnection, openSqlite } from './sqlite-connection';
 import { storeErrorOf } from './sqlite-errors';
 import { IN_LIST, lastIdAtOrBefore, pruneEvents, whereClause, withChildren } from './sqlite-queries';
@@ -14,6 +15,7 @@ export class SqliteStore extends Store {
   private readonly connection: ExclusiveConnection;
   private readonly statements: StatementCache;
   private readonly batches: UnitBatches;
+  private readonly checkpoints: CheckpointThread | null;
   private listener: CommitListener = () => undefined;
 
   /** `busyTimeoutMs`: how long a write waits for another process's lock before failing with StoreUnavailable. */
@@ -21,6 +23,7 @@ export class SqliteStore extends Store {
     super();
     this.connection = new ExclusiveConnection(openSqlite(path));
     this.statements = new StatementCache(this.connection.db);
+    this.checkpoints = path === ':memory:' ? null : new CheckpointThread(this.connection.db);
     const last = this.statements.get('SELECT ts FROM events ORDER BY id DESC LIMIT 1').get() as
       { ts: string } | undefined;
     this.batches = new UnitBatches(
@@ -40,11 +43,12 @@ export class SqliteStore extends Store {
     this.listener = listener;
   }
 
-  /** Checkpoints the WAL into the database and truncates it to nothing (waits its turn with the writes). */
+  /** Checkpoints the WAL into the database and truncates it to nothing, off the event loop (waits its turn with the writes). */
   compact(): Promise<void> {
     return this.connection.exclusive(async () => {
       try {
-        this.connection.db.pragma('wal_checkpoint(TRUNCATE)');
+        if (this.checkpoints) await this.checkpoints.truncate();
+        else this.connection.db.pragma('wal_checkpoint(TRUNCATE)');
       } catch (error) {
         throw storeErrorOf(error);
       }
@@ -242,6 +246,7 @@ export class SqliteStore extends Store {
   }
 
   async close(): Promise<void> {
+    await this.checkpoints?.close();
     await this.connection.exclusive(async () => {
       if (this.connection.db.open) this.connection.db.close();
     });
