@@ -1,4 +1,6 @@
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import http from 'node:http';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { startApp } from '../kit/app';
@@ -24,7 +26,12 @@ export interface BenchApp {
   close: () => Promise<void>;
 }
 
-/** Temp dirs not removed yet: removed on the way out, even after Ctrl-C. */
+/**
+ * The bench's temp dirs, removed on the way out (even after Ctrl-C), not as each app closes: on an
+ * ext4 without a journal, thousands of files just deleted make every file created after them slower
+ * for a minute or more (docs/PERFORMANCE.md, "Why this disk is slow"), and one measurement must not
+ * pay for the one before it.
+ */
 const liveDirs = new Set<string>();
 process.once('exit', () => {
   for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
@@ -42,13 +49,9 @@ const BENCH_CONFIG = {
 
 /** The real app booted by the kit (kit/app.ts) on a fresh temp dir, which close() removes. */
 export async function startBenchApp(overrides: Record<string, unknown> = {}): Promise<BenchApp> {
-  const kit = await startApp({
-    token: 'bench-token-0123456789abcdef',
-    config: BENCH_CONFIG,
-    overrides,
-    prefix: 'jobevents-bench-',
-  });
-  liveDirs.add(kit.dir);
+  const ownDir = mkdtempSync(join(tmpdir(), 'jobevents-bench-'));
+  liveDirs.add(ownDir);
+  const kit = await startApp({ token: 'bench-token-0123456789abcdef', config: BENCH_CONFIG, overrides, dir: ownDir });
   const { app, baseUrl, token, dir } = kit;
   let agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
@@ -86,11 +89,7 @@ export async function startBenchApp(overrides: Record<string, unknown> = {}): Pr
     },
     close: async () => {
       agent.destroy();
-      try {
-        await kit.close();
-      } finally {
-        liveDirs.delete(dir);
-      }
+      await kit.close();
     },
   };
 }

@@ -74,6 +74,7 @@ export function defaultConfigObject(): Record<string, unknown> {
       max_events_per_job: 1000,
       busy_timeout_ms: 5000,
       min_free_mb: 100,
+      state_file_interval_ms: 100,
       engine: 'sqlite',
       postgres_url: 'postgres://127.0.0.1:5432/jobevents',
     },

@@ -104,6 +104,8 @@ export class StorageConfig {
   @IsInt() @Min(0) busy_timeout_ms: number;
   /** Below this much free space in the runs dir, /readyz answers 503. */
   @IsInt() @Min(0) min_free_mb: number;
+  /** Two writes of one job's state.json start at least this far apart; 0 writes one per commit. */
+  @IsInt() @Min(0) @Max(10_000) state_file_interval_ms: number;
   /** sqlite: the embedded file at db_path; postgres: the shared database of cluster mode (docs/CLUSTER.md). */
   @IsIn(STORAGE_ENGINES) engine: (typeof STORAGE_ENGINES)[number];
   /** Read only when engine is postgres; DATABASE_URL overrides it. Its password is never shown. */
