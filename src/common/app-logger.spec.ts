@@ -10,6 +10,23 @@ function capture(
 }
 
 describe('AppLogger', () => {
+  it('never throws at the caller when its output fails, and says how many lines it lost once it works again', () => {
+    const lines: string[] = [];
+    let isFull = true;
+    const logger = new AppLogger('info', [], (line) => {
+      if (isFull) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      lines.push(line);
+    });
+    expect(() => logger.error('state.json not written', 'orchestrator')).not.toThrow();
+    expect(() => logger.batch(() => ['one', 'two'].forEach((line) => logger.log(line, 'events')))).not.toThrow();
+    isFull = false;
+    logger.log('back', 'events');
+    expect(lines).toEqual([
+      expect.stringMatching(/ \[events\] INFO: back$/),
+      expect.stringMatching(/ \[api\] WARNING: 3 console line\(s\) could not be written/),
+    ]);
+  });
+
   it('writes "<ISO time> [tag] LEVEL: message" with the project tag of the context', () => {
     const { logger, lines } = capture('debug');
     logger.log('hello', 'events');

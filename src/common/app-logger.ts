@@ -45,6 +45,8 @@ export class AppLogger implements LoggerService {
   private readonly secrets: string[];
   /** Lines held back while batch() runs. */
   private held: string[] | null = null;
+  /** Lines the sink refused (stdout redirected to a full disk), told once a line goes through again. */
+  private lost = 0;
 
   constructor(
     level: LogLevel,
@@ -64,7 +66,7 @@ export class AppLogger implements LoggerService {
       print();
     } finally {
       this.held = null;
-      if (held.length > 0) this.sink(held.join('\n'));
+      if (held.length > 0) this.deliver(held.join('\n'), held.length);
     }
   }
 
@@ -88,7 +90,24 @@ export class AppLogger implements LoggerService {
 
   private emit(line: string): void {
     if (this.held !== null) this.held.push(line);
-    else this.sink(line);
+    else this.deliver(line, 1);
+  }
+
+  /**
+   * Hands `lines` lines to the sink. A sink that throws (a redirected stdout on a full disk) loses
+   * them, but never throws at the code that logged: a console line is never why an action fails.
+   */
+  private deliver(text: string, lines: number): void {
+    try {
+      this.sink(text);
+    } catch {
+      this.lost += lines;
+      return;
+    }
+    if (this.lost === 0) return;
+    const lost = this.lost;
+    this.lost = 0;
+    this.write('warning', 'api', `${lost} console line(s) could not be written (the console's output failed)`);
   }
 
   redact(text: string): string {
