@@ -5,7 +5,7 @@ import { RunPaths } from '../config/run-paths';
 import { Store } from '../store/store.port';
 import { toJobView, toStateFile } from '../jobs/job.views';
 
-/** A refresh that has not started: it starts when `due` resolves, which `hurry` makes happen now. */
+/** A refresh that has not started yet; `hurry` starts it without waiting for the rest of its interval. */
 interface Waiting {
   done: Promise<void>;
   hurry: () => void;
