@@ -47,7 +47,7 @@ const BENCH_CONFIG = {
   storage: { max_events_per_job: 10_000_000 },
 };
 
-/** The real app booted by the kit (kit/app.ts) on a fresh temp dir, which close() removes. */
+/** The real app booted by the kit (kit/app.ts) on a fresh temp dir, removed when the bench exits. */
 export async function startBenchApp(overrides: Record<string, unknown> = {}): Promise<BenchApp> {
   const ownDir = mkdtempSync(join(tmpdir(), 'jobevents-bench-'));
   liveDirs.add(ownDir);

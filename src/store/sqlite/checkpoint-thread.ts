@@ -66,8 +66,8 @@ type ThreadMessage = Truncated | { kind: 'failed'; message: string } | { kind: '
  * A worker thread that checkpoints the database's WAL into the database file, with a connection of
  * its own, so the event loop's commits only append to the WAL. Without it, every ~1,000 pages a
  * commit would copy them back and fsync both files on the event loop: on this machine's disk, a
- * COMMIT's p99 went from 0.3–0.6 ms to 5 ms and its longest from 4 to 18 ms (docs/PERFORMANCE.md,
- * "Checkpoints off the event loop").
+ * COMMIT's p99 over whole jobs was 4.3–5.4 ms that way, and is 0.3–1.6 ms with the thread
+ * (docs/PERFORMANCE.md, "Checkpoints off the event loop").
  */
 export class CheckpointThread {
   private readonly logger = new Logger('database');
