@@ -27,7 +27,6 @@ export interface SseWriterOptions {
 export class SseWriter {
   private readonly waiting: (string | Buffer)[] = [];
   private blocked = false;
-  private isCorked = false;
   private ending = false;
   private isClosed = false;
   private readonly closeCallbacks: (() => void)[] = [];
@@ -97,20 +96,15 @@ export class SseWriter {
     else this.closeCallbacks.push(callback);
   }
 
-  /** Frames written in one turn of the event loop leave in one socket write (cork until the next tick). */
+  /**
+   * Frames written in one turn of the event loop leave in one socket write: Node's http corks the
+   * socket at a response's write and uncorks it on the next tick.
+   */
   private write(text: string | Buffer): void {
     if (this.blocked) {
       this.waiting.push(text);
       if (this.waiting.length > this.options.maxBacklog) this.overflow();
       return;
-    }
-    if (!this.isCorked) {
-      this.isCorked = true;
-      this.response.cork();
-      process.nextTick(() => {
-        this.isCorked = false;
-        this.response.uncork();
-      });
     }
     if (!this.response.write(text)) this.blocked = true;
   }
