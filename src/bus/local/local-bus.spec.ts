@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { PublishedEvent, makeEvent, withId } from '../../domain/events';
 import { LocalBus } from './local-bus';
 
@@ -39,8 +40,19 @@ describe('LocalBus', () => {
       },
     });
     stopSecond = bus.subscribe(0, { next: ({ event }) => seen.push(`second ${event.id}`) });
-    bus.publish([published(1), published(2)]);
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    let logged: unknown[];
+    try {
+      bus.publish([published(1), published(2)]);
+      logged = errors.mock.calls.map(([line]) => line);
+    } finally {
+      errors.mockRestore();
+    }
     expect(seen).toEqual(['first 1', 'first 2', 'third 2']);
+    expect(logged).toEqual([
+      'A subscriber of the bus failed on event 1: broken subscriber',
+      'A subscriber of the bus failed on event 2: broken subscriber',
+    ]);
   });
 
   it('completes every subscriber on close, and one that subscribes afterwards at once', async () => {
