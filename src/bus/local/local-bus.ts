@@ -11,10 +11,10 @@ interface Subscription {
 
 /**
  * The embedded bus: the subscribers of this process in a list. publish() delivers synchronously, in
- * order, each event to the subscribers there were when its delivery began. It is on the path of every SSE frame: with
- * 1,000 streams, an RxJS Subject with a filter per subscriber cost about 9 % of the server's time
- * (docs/PERFORMANCE.md, "One loop for the fan-out"), so the list is replaced on each (un)subscribe and
- * read as it is by publish().
+ * order, each event to the subscribers there were when its delivery began. It is on the path of
+ * every SSE frame: with 1,000 streams, an RxJS Subject with a filter per subscriber cost about 9 %
+ * of the server's time (docs/PERFORMANCE.md, "One loop for the fan-out"), so the list is replaced
+ * on each (un)subscribe and read as it is by publish().
  */
 export class LocalBus extends EventBus {
   private readonly logger = new Logger('events');
