@@ -2,14 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
+import { Worker } from 'node:worker_threads';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { startApp } from '../kit/app';
 import { STAGES } from '../src/domain/stages';
-
-export interface HttpResult {
-  status: number;
-  body: any;
-}
+import type { CreateWorkerInput, CreateWorkerMessage } from './create-worker';
+import { HttpResult, postJobs, requestJson } from './http-json';
 
 export interface BenchApp {
   app: NestExpressApplication;
@@ -56,26 +54,7 @@ export async function startBenchApp(overrides: Record<string, unknown> = {}): Pr
   let agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
   const request = (method: string, path: string, body?: unknown) =>
-    new Promise<HttpResult>((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
-      if (payload !== undefined) headers['Content-Type'] = 'application/json';
-      const req = http.request(`${baseUrl}${path}`, { method, agent, headers }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
-          } catch (error) {
-            reject(error instanceof Error ? error : new Error(String(error)));
-          }
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+    requestJson(agent, { baseUrl, token }, method, path, body);
 
   return {
     app,
@@ -95,14 +74,28 @@ export async function startBenchApp(overrides: Record<string, unknown> = {}): Pr
 }
 
 /** Creates jobs over HTTP, one after the other; returns their ids. */
-export async function createJobs(bench: BenchApp, count: number, slug: string): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const { status, body } = await bench.request('POST', '/api/v1/jobs', { slug: `${slug}-${i}`, intent: 'benchmark' });
-    if (status !== 201) throw new Error(`POST /api/v1/jobs answered ${status}: ${JSON.stringify(body)}`);
-    ids.push(body.id as string);
+export function createJobs(bench: BenchApp, count: number, slug: string): Promise<string[]> {
+  return postJobs(bench.request, count, slug);
+}
+
+/**
+ * Creates jobs as createJobs does, from a thread of its own (bench/create-worker.ts): for
+ * measurements where the client's share of the event loop would be counted as the server's.
+ */
+export async function createJobsElsewhere(bench: BenchApp, count: number, slug: string): Promise<void> {
+  const worker = new Worker(join(__dirname, 'create-worker.js'), {
+    workerData: { baseUrl: bench.baseUrl, token: bench.token, count, slug } satisfies CreateWorkerInput,
+  });
+  try {
+    const message = await new Promise<CreateWorkerMessage>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the job-creating thread exited (${code}) before it was done`)));
+    });
+    if (message.type === 'error') throw new Error(message.message);
+  } finally {
+    await worker.terminate();
   }
-  return ids;
 }
 
 /** A gates section where no stage pauses. */

@@ -1,5 +1,5 @@
 import { EventBus } from '../src/bus/bus.port';
-import { NO_GATES, createJobs, startBenchApp } from './bench-app';
+import { NO_GATES, createJobsElsewhere, startBenchApp } from './bench-app';
 import { storedEvents } from './emit';
 import { nowMs } from './stats';
 
@@ -11,9 +11,9 @@ export interface EndToEndResult {
 }
 
 /**
- * Whole jobs through the orchestrator on an app of its own: `jobs` jobs created over HTTP, no gate
- * pausing, the simulate runner with stage_seconds 0, four at once; from the first POST until the
- * last job_completed. Each job emits about 40 events and writes its artifacts and state.json.
+ * Whole jobs through the orchestrator on an app of its own: `jobs` jobs created over HTTP, one after
+ * the other from a thread of its own; no gate pausing, the simulate runner with stage_seconds 0, four
+ * at once; from the first POST until the last job_completed. Each job emits about 40 events and writes its artifacts and state.json.
  */
 export async function measureEndToEnd(jobs: number): Promise<EndToEndResult> {
   const bench = await startBenchApp({
@@ -31,7 +31,7 @@ export async function measureEndToEnd(jobs: number): Promise<EndToEndResult> {
       });
     });
     const started = nowMs();
-    await createJobs(bench, jobs, 'e2e');
+    await createJobsElsewhere(bench, jobs, 'e2e');
     await allDone;
     const seconds = (nowMs() - started) / 1000;
     return { jobs, seconds, jobsPerS: jobs / seconds, eventsPerS: (await storedEvents(bench)) / seconds };
