@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OperatorConfig } from '../config/operator-config';
@@ -35,27 +35,32 @@ describe('StateFiles on a real store and runs dir', () => {
     store.unitOfWork((tx) => tx.updateJob(JOB, { status, updated_at: new Date().toISOString() }));
   const fileStatus = () => (JSON.parse(readFileSync(paths.stateFile(JOB), 'utf8')) as { status: string }).status;
 
-  it('writes a burst of changes once its interval has passed, the last change included', async () => {
-    const states = statesWith(1000);
-    // The first write starts after this, and the next one at least 1,000 ms after the first.
+  it('writes a burst of changes once, an interval after its first, then the next an interval later', async () => {
+    const states = statesWith(500);
     const started = performance.now();
-    await states.refresh(JOB);
-    expect(fileStatus()).toBe('queued');
     const refreshes: Promise<void>[] = [];
     for (const status of ['running', 'needs_approval', 'running', 'completed'] as const) {
       await setStatus(status);
       refreshes.push(states.refresh(JOB));
     }
     expect(new Set(refreshes).size).toBe(1);
-    expect(fileStatus()).toBe('queued');
+    expect(existsSync(paths.stateFile(JOB))).toBe(false);
     await Promise.all(refreshes);
-    expect(performance.now() - started).toBeGreaterThan(990);
+    expect(performance.now() - started).toBeGreaterThan(490);
     expect(fileStatus()).toBe('completed');
+
+    // The second write starts an interval after the first started.
+    await setStatus('failed');
+    await states.refresh(JOB);
+    expect(performance.now() - started).toBeGreaterThan(990);
+    expect(fileStatus()).toBe('failed');
   });
 
   it('writes at once for an action that waits for the file, and for shutdown', async () => {
     const states = statesWith(60_000);
-    await states.refresh(JOB);
+    void states.refresh(JOB);
+    await states.written(JOB);
+    expect(fileStatus()).toBe('queued');
     await setStatus('canceled');
     void states.refresh(JOB);
     await states.written(JOB);

@@ -17,12 +17,13 @@ interface Waiting {
  * its turn comes, so the last write always holds the latest state; a refresh asked for while another
  * is still waiting its turn is served by that one.
  *
- * Two writes of one job start at least `storage.state_file_interval_ms` apart, so a job whose
- * transitions come in a burst (a stage that ends, the next that starts) gets one write for the
- * burst instead of one per transition: each write is a new file, and on some disks a new file is
- * the costliest thing a job does (docs/PERFORMANCE.md, "state.json once per interval"). A write
- * that waits for its interval is hurried by an action that waits for it (`written`), and by
- * shutdown and deletions (`settled`).
+ * A write starts `storage.state_file_interval_ms` after the first refresh it serves, and two writes
+ * of one job at least that far apart, so a job whose transitions come in a burst (a stage that ends,
+ * the next that starts, a whole job of `stage_seconds: 0`) gets one write for the burst instead of
+ * one per transition: each write is a new file, and on some disks a new file is the costliest thing
+ * a job does (docs/PERFORMANCE.md, "state.json once per interval"). A write that waits for its
+ * interval is hurried by an action that waits for it (`written`), and by shutdown and deletions
+ * (`settled`).
  */
 @Injectable()
 export class StateFiles {
@@ -47,7 +48,8 @@ export class StateFiles {
     const previous = this.running.get(jobId) ?? Promise.resolve();
     let hurry!: () => void;
     const due = new Promise<void>((resolve) => (hurry = resolve));
-    const wait = (this.lastStarted.get(jobId) ?? -Infinity) + this.intervalMs - performance.now();
+    // The interval runs from the last write, or from this refresh when there was none within it.
+    const wait = (this.lastStarted.get(jobId) ?? performance.now()) + this.intervalMs - performance.now();
     const timer = wait > 0 ? setTimeout(hurry, wait) : null;
     if (!timer) hurry();
     const done = Promise.all([previous, due]).then(async () => {
